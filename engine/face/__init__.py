@@ -1,0 +1,1 @@
+"""Face engines: the protocol, the registry and the built-in engines."""

@@ -1,0 +1,1 @@
+"""Speech engines: the protocol, the registry and the built-in engines."""
