@@ -8,6 +8,7 @@ SQLite runs in WAL mode with foreign keys enforced; PostgreSQL goes through asyn
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -108,10 +109,28 @@ def translate_errors() -> Iterator[None]:
         raise NotFoundError() from err
     except exc.DataError as err:
         raise InvalidValueError() from err
-    except (exc.OperationalError, exc.InterfaceError, exc.DisconnectionError, OSError) as err:
+    except (exc.OperationalError, exc.InterfaceError, exc.DisconnectionError) as err:
         raise DatabaseUnavailableError() from err
+    except exc.DBAPIError as err:
+        if _sqlstate(err)[:2] in _UNAVAILABLE_SQLSTATE_CLASSES or _sqlstate(err) == "3D000":
+            raise DatabaseUnavailableError() from err
+        raise StorageError() from err
     except exc.SQLAlchemyError as err:
         raise StorageError() from err
+    except (
+        ConnectionError,
+        TimeoutError,
+        socket.gaierror,
+    ) as err:  # asyncpg raises these raw while connecting
+        raise DatabaseUnavailableError() from err
+
+
+# Connection exception, insufficient resources, operator intervention, invalid authorization.
+_UNAVAILABLE_SQLSTATE_CLASSES = {"08", "53", "57", "28"}
+
+
+def _sqlstate(err: exc.DBAPIError) -> str:
+    return str(getattr(err.orig, "sqlstate", None) or getattr(err.orig, "pgcode", None) or "")
 
 
 def _constraint_message(err: exc.IntegrityError) -> str:

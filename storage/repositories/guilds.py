@@ -150,7 +150,7 @@ async def list_user_guilds(session: AsyncSession, user_id: int) -> list[tuple[Gu
             .where(GuildMember.user_id == user_id)
             .order_by(Guild.id)
         )
-    return [(g, m) for g, m in rows.tuples()]
+    return [(g, m) for g, m in rows]
 
 
 async def is_tutor(session: AsyncSession, guild_id: int, user_id: int) -> bool:

@@ -305,7 +305,7 @@ async def count_jobs_by_state(session: AsyncSession, *, user_id: int | None = No
     if user_id is not None:
         query = query.where(Job.user_id == user_id)
     with translate_errors():
-        rows = (await session.execute(query)).tuples().all()
+        rows = (await session.execute(query)).all()
     counts = dict.fromkeys(JobState, 0)
     counts.update({JobState(state): int(n) for state, n in rows})
     return counts
@@ -322,16 +322,12 @@ async def queue_position(session: AsyncSession, job_id: int) -> int | None:
         return None
     with translate_errors():
         queued = (
-            (
-                await session.execute(
-                    select(Job.id, Job.user_id, Job.created_at)
-                    .where(Job.state == JobState.QUEUED)
-                    .order_by(Job.user_id, Job.created_at, Job.id)
-                )
+            await session.execute(
+                select(Job.id, Job.user_id, Job.created_at)
+                .where(Job.state == JobState.QUEUED)
+                .order_by(Job.user_id, Job.created_at, Job.id)
             )
-            .tuples()
-            .all()
-        )
+        ).all()
         running = dict(
             (
                 await session.execute(
@@ -339,14 +335,10 @@ async def queue_position(session: AsyncSession, job_id: int) -> int | None:
                     .where(Job.state == JobState.RUNNING)
                     .group_by(Job.user_id)
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         last_start = dict(
-            (await session.execute(select(Job.user_id, func.max(Job.started_at)).group_by(Job.user_id)))
-            .tuples()
-            .all()
+            (await session.execute(select(Job.user_id, func.max(Job.started_at)).group_by(Job.user_id))).all()
         )
     per_user: dict[int, list[int]] = {}
     head_created: dict[int, datetime] = {}

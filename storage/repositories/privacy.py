@@ -153,14 +153,12 @@ async def export_user(db: Database, store: BlobStore, user_id: int, dest: str | 
                 )
             ).scalars()
             tables[Consent.__tablename__] = [_row_dict(c) for c in consents]
-            guilds = (
-                await session.execute(
-                    select(Guild.id, Guild.platform, Guild.platform_guild_id, Guild.name)
-                    .join(GuildMember, GuildMember.guild_id == Guild.id)
-                    .where(GuildMember.user_id == user_id)
-                    .order_by(Guild.id)
-                )
-            ).tuples()
+            guilds = await session.execute(
+                select(Guild.id, Guild.platform, Guild.platform_guild_id, Guild.name)
+                .join(GuildMember, GuildMember.guild_id == Guild.id)
+                .where(GuildMember.user_id == user_id)
+                .order_by(Guild.id)
+            )
             tables["guilds"] = [
                 {"id": g, "platform": p.value, "platform_guild_id": pg, "name": n} for g, p, pg, n in guilds
             ]

@@ -30,6 +30,16 @@ _VOICE_FIELDS = {
     "engine_state_blob",
 }
 _FACE_FIELDS = {"name", "engine", "style", "photo_blob", "photo_mime", "prepared_face_blob", "weights_blob"}
+_TEXT_LIMITS = {
+    "name": 100,
+    "engine": 32,
+    "language": 35,
+    "voice_id": 200,
+    "style": 100,
+    "reference_audio_mime": 100,
+    "photo_mime": 100,
+}
+_REQUIRED = {"name", "engine", "language"}
 _BLOB_FIELDS = {
     "reference_audio_blob",
     "engine_state_blob",
@@ -45,9 +55,9 @@ def _validated(model: type[ProfileT], fields: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise InvalidValueError(f"Unknown profile field(s): {', '.join(sorted(unknown))}.")
     out = dict(fields)
-    for name in ("name", "engine", "language"):
-        if name in out:
-            out[name] = clean_text(out[name], name.replace("_", " "), 100)
+    for name, limit in _TEXT_LIMITS.items():
+        if name in out and (out[name] is not None or name in _REQUIRED):
+            out[name] = clean_text(out[name], name.replace("_", " "), limit)
     for name in _BLOB_FIELDS & out.keys():
         if out[name] is not None:
             validate_key(out[name])
@@ -78,8 +88,6 @@ async def _create(
     if "engine" not in fields:
         raise InvalidValueError("A profile needs an engine.")
     profile = model(user_id=user_id, **_validated(model, fields))
-    if "pronunciation_overrides" in fields and fields["pronunciation_overrides"] is None:
-        profile.pronunciation_overrides = {}  # type: ignore[union-attr]
     session.add(profile)
     await flush(session)
     if activate:

@@ -54,7 +54,8 @@ async def get_or_create_user(
     existing = await find_user_by_identity(session, platform, pid)
     if existing is not None:
         return existing, False
-    user = User(display_name=display_name or username)
+    name = (display_name or username or "").strip()[:200] or None
+    user = User(display_name=name)
     session.add(user)
     await flush(session)
     stmt = (
