@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -147,20 +147,32 @@ async def claim_next_job(
         return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def _owned(session: AsyncSession, job_id: int, worker_id: str) -> Job:
+_LEASE_LOST = "This job is no longer leased to this worker."
+_FINISHED = (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+
+async def _guarded_update(
+    session: AsyncSession, job_id: int, guards: list[Any], values: dict[str, Any]
+) -> Job | None:
+    """UPDATE ... WHERE id AND guards RETURNING: the check and the write are one statement, so a stale read
+    can never overwrite another worker's claim (on SQLite as on PostgreSQL)."""
+    stmt = (
+        update(Job)
+        .where(Job.id == job_id, *guards)
+        .values(**values)
+        .returning(Job)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
     with translate_errors():
-        job = (
-            await session.execute(
-                select(Job)
-                .where(Job.id == job_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        ).scalar_one_or_none()
+        return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def _update_leased(session: AsyncSession, job_id: int, worker_id: str, values: dict[str, Any]) -> Job:
+    guards = [Job.state == JobState.RUNNING, Job.lease_owner == worker_id]
+    job = await _guarded_update(session, job_id, guards, values)
     if job is None:
-        raise NotFoundError("That job does not exist (any more).")
-    if job.state is not JobState.RUNNING or job.lease_owner != worker_id:
-        raise ConflictError("This job is no longer leased to this worker.")
+        await get_job(session, job_id)  # NotFoundError if it is gone altogether
+        raise ConflictError(_LEASE_LOST)
     return job
 
 
@@ -173,10 +185,9 @@ async def extend_lease(
     now: datetime | None = None,
 ) -> Job:
     """Heartbeat: push the lease expiry forward. `ConflictError` if the lease was lost."""
-    job = await _owned(session, job_id, worker_id)
     now = now_or(now)
-    job.lease_expires_at, job.updated_at = now + timedelta(seconds=lease_s), now
-    return job
+    values = {"lease_expires_at": now + timedelta(seconds=lease_s), "updated_at": now}
+    return await _update_leased(session, job_id, worker_id, values)
 
 
 async def complete_job(
@@ -192,14 +203,19 @@ async def complete_job(
     """Mark the job done with its result. `ConflictError` if the lease was lost (another worker has it)."""
     if result_blob is not None:
         validate_key(result_blob)
-    job = await _owned(session, job_id, worker_id)
     now = now_or(now)
-    job.state, job.finished_at, job.updated_at = JobState.DONE, now, now
-    job.lease_owner = job.lease_expires_at = None
-    job.result_blob, job.result_mime = result_blob, result_mime
-    job.result_meta = check_json(result_meta, "job result") if result_meta is not None else None
-    job.error = None
-    return job
+    values = {
+        "state": JobState.DONE,
+        "finished_at": now,
+        "updated_at": now,
+        "lease_owner": None,
+        "lease_expires_at": None,
+        "result_blob": result_blob,
+        "result_mime": result_mime,
+        "result_meta": check_json(result_meta, "job result") if result_meta is not None else None,
+        "error": None,
+    }
+    return await _update_leased(session, job_id, worker_id, values)
 
 
 def backoff_delay(attempts: int, base_s: float, max_s: float) -> float:
@@ -220,16 +236,33 @@ async def fail_job(
 ) -> Job:
     """Record a failure. Retryable failures with attempts left go back to the queue after a backoff;
     otherwise the job ends FAILED with `error` (a short message the user may see)."""
-    job = await _owned(session, job_id, worker_id)
+    error = clean_text(error, "error", 2000)
     now = now_or(now)
-    job.error = clean_text(error, "error", 2000)
-    job.lease_owner = job.lease_expires_at = None
-    job.updated_at = now
+    job = await get_job(session, job_id)
+    if job.state is not JobState.RUNNING or job.lease_owner != worker_id:
+        raise ConflictError(_LEASE_LOST)
+    values: dict[str, Any] = {
+        "error": error,
+        "lease_owner": None,
+        "lease_expires_at": None,
+        "updated_at": now,
+    }
     if retryable and job.attempts < job.max_attempts:
-        job.state = JobState.QUEUED
-        job.available_at = now + timedelta(seconds=backoff_delay(job.attempts, backoff_base_s, backoff_max_s))
+        delay = backoff_delay(job.attempts, backoff_base_s, backoff_max_s)
+        values.update(state=JobState.QUEUED, available_at=now + timedelta(seconds=delay))
     else:
-        job.state, job.finished_at = JobState.FAILED, now
+        values.update(state=JobState.FAILED, finished_at=now)
+    # The attempts guard makes the decision above void if the job was reclaimed meanwhile.
+    return await _update_leased_at(session, job_id, worker_id, job.attempts, values)
+
+
+async def _update_leased_at(
+    session: AsyncSession, job_id: int, worker_id: str, attempts: int, values: dict[str, Any]
+) -> Job:
+    guards = [Job.state == JobState.RUNNING, Job.lease_owner == worker_id, Job.attempts == attempts]
+    job = await _guarded_update(session, job_id, guards, values)
+    if job is None:
+        raise ConflictError(_LEASE_LOST)
     return job
 
 
@@ -254,15 +287,37 @@ async def expire_stale_leases(session: AsyncSession, *, now: datetime | None = N
     return int(requeued.rowcount or 0) + int(failed.rowcount or 0)
 
 
-async def cancel_job(session: AsyncSession, job_id: int, *, user_id: int | None = None) -> Job:
+async def cancel_job(
+    session: AsyncSession, job_id: int, *, user_id: int | None = None, now: datetime | None = None
+) -> Job:
     """Cancel a queued or running job (a running worker then gets `ConflictError` when it reports back)."""
-    job = await get_job(session, job_id, user_id=user_id)
-    if job.state in (JobState.DONE, JobState.FAILED, JobState.CANCELLED):
+    await get_job(session, job_id, user_id=user_id)
+    now = now_or(now)
+    values = {
+        "state": JobState.CANCELLED,
+        "finished_at": now,
+        "updated_at": now,
+        "lease_owner": None,
+        "lease_expires_at": None,
+    }
+    job = await _guarded_update(session, job_id, [Job.state.in_([JobState.QUEUED, JobState.RUNNING])], values)
+    if job is None:
         raise ConflictError("That job has already finished.")
-    now = now_or(None)
-    job.state, job.finished_at, job.updated_at = JobState.CANCELLED, now, now
-    job.lease_owner = job.lease_expires_at = None
     return job
+
+
+async def purge_finished_jobs(session: AsyncSession, *, finished_before: datetime) -> list[str]:
+    """Delete DONE/FAILED/CANCELLED jobs that finished before the given time.
+
+    Returns their result blob keys, to release after commit.
+    """
+    with translate_errors():
+        rows = await session.execute(
+            delete(Job)
+            .where(Job.state.in_(_FINISHED), Job.finished_at < now_or(finished_before))
+            .returning(Job.result_blob)
+        )
+    return sorted({k for k in rows.scalars() if k})
 
 
 async def get_job(session: AsyncSession, job_id: int, *, user_id: int | None = None) -> Job:

@@ -111,9 +111,16 @@ async def test_expired_lease_is_reclaimed(db: Database, make_user: MakeUser) -> 
     rescued = await claim(db, "w2", now=131)
     assert rescued is not None and rescued.id == jid and rescued.lease_owner == "w2" and rescued.attempts == 2
     async with db.session() as s:
-        with pytest.raises(ConflictError):  # the crashed worker comes back too late
+        # The crashed worker comes back too late: it can neither finish, fail nor extend the job.
+        with pytest.raises(ConflictError):
             await jobs.complete_job(s, jid, "crashed-worker")
+        with pytest.raises(ConflictError):
+            await jobs.fail_job(s, jid, "crashed-worker", "boom")
+        with pytest.raises(ConflictError):
+            await jobs.extend_lease(s, jid, "crashed-worker")
         await jobs.complete_job(s, jid, "w2")
+    async with db.session() as s:
+        assert (await jobs.get_job(s, jid)).state is JobState.DONE
 
 
 async def test_out_of_attempts_expired_lease_fails(db: Database, make_user: MakeUser) -> None:
@@ -161,14 +168,24 @@ async def test_user_with_fewest_running_jobs_goes_first(db: Database, make_user:
         assert await jobs.queue_depth(s, user_id=a) == 2
 
 
-async def test_cancel(db: Database, make_user: MakeUser) -> None:
+async def test_cancel_and_purge(db: Database, make_user: MakeUser) -> None:
     uid = await make_user()
-    [jid] = await enqueue(db, uid, 1)
+    cancelled, running = await enqueue(db, uid, 2)
     async with db.session() as s:
-        assert (await jobs.cancel_job(s, jid, user_id=uid)).state is JobState.CANCELLED
+        assert (await jobs.cancel_job(s, cancelled, user_id=uid, now=at(50))).state is JobState.CANCELLED
         with pytest.raises(ConflictError):
-            await jobs.cancel_job(s, jid)
+            await jobs.cancel_job(s, cancelled)
+        with pytest.raises(NotFoundError):
+            await jobs.cancel_job(s, running, user_id=uid + 1)
+    job = await claim(db, now=60)
+    assert job is not None and job.id == running
+    async with db.session() as s:
+        await jobs.complete_job(s, running, "w1", result_blob="b" * 64, now=at(70))
     assert await claim(db) is None
+    async with db.session() as s:
+        assert await jobs.purge_finished_jobs(s, finished_before=at(60)) == []
+        assert await jobs.purge_finished_jobs(s, finished_before=at(100)) == ["b" * 64]
+        assert sum((await jobs.count_jobs_by_state(s)).values()) == 0
 
 
 async def test_concurrent_claimers_never_share_a_job(db: Database, make_user: MakeUser) -> None:
