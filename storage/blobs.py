@@ -15,7 +15,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import BinaryIO, Protocol, runtime_checkable
 
 from storage.errors import InvalidValueError, NotFoundError, StorageError
 
@@ -43,6 +43,10 @@ class BlobStore(Protocol):
 
     def get(self, key: str) -> bytes:
         """The bytes for `key`; `NotFoundError` if absent."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """A readable binary file for `key` (for large blobs); `NotFoundError` if absent."""
         ...
 
     def exists(self, key: str) -> bool: ...
@@ -108,6 +112,14 @@ class FileBlobStore:
     def get(self, key: str) -> bytes:
         try:
             return self.path(key).read_bytes()
+        except FileNotFoundError as err:
+            raise NotFoundError("That media file is no longer stored.") from err
+        except OSError as err:
+            raise StorageError("Could not read the media file.") from err
+
+    def open(self, key: str) -> BinaryIO:
+        try:
+            return self.path(key).open("rb")
         except FileNotFoundError as err:
             raise NotFoundError("That media file is no longer stored.") from err
         except OSError as err:

@@ -27,12 +27,12 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 T = TypeVar("T")
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str | None = None) -> Config:
     """An Alembic Config for `url` that needs no alembic.ini (works from any working directory)."""
-    url = normalize_url(url)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["database_url"] = url
+    if url is not None:
+        config.attributes["database_url"] = normalize_url(url)
     return config
 
 
@@ -85,7 +85,7 @@ def current(url: str) -> str | None:
 
 def head() -> str:
     """The newest revision shipped with this code."""
-    rev = ScriptDirectory.from_config(alembic_config("sqlite:///unused.db")).get_current_head()
+    rev = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if rev is None:
         raise MigrationError("No migrations are installed.")
     return rev

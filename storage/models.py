@@ -294,6 +294,7 @@ class Job(Base):
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
         Index("ix_jobs_state_available", "state", "available_at"),
         Index("ix_jobs_user_state", "user_id", "state"),
+        Index("ix_jobs_user_started", "user_id", "started_at"),  # fair claim order: a user's last start
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

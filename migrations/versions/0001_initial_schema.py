@@ -142,6 +142,7 @@ def upgrade() -> None:
     op.create_index('ix_jobs_state_available', 'jobs', ['state', 'available_at'], unique=False)
     op.create_index(op.f('ix_jobs_user_id'), 'jobs', ['user_id'], unique=False)
     op.create_index('ix_jobs_user_state', 'jobs', ['user_id', 'state'], unique=False)
+    op.create_index('ix_jobs_user_started', 'jobs', ['user_id', 'started_at'], unique=False)
 
     op.create_table('phrases',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -216,6 +217,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_phrases_clip_blob'), table_name='phrases')
 
     op.drop_table('phrases')
+    op.drop_index('ix_jobs_user_started', table_name='jobs')
     op.drop_index('ix_jobs_user_state', table_name='jobs')
     op.drop_index(op.f('ix_jobs_user_id'), table_name='jobs')
     op.drop_index('ix_jobs_state_available', table_name='jobs')

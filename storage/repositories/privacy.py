@@ -6,6 +6,7 @@ import asyncio
 import enum
 import json
 import os
+import shutil
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -112,6 +113,11 @@ _MAGIC = (
 )
 
 
+def _zip_time() -> tuple[int, int, int, int, int, int]:
+    now = datetime.now(UTC)
+    return (now.year, now.month, now.day, now.hour, now.minute, now.second)
+
+
 def _extension(data: bytes) -> str:
     """A helpful file extension for the person opening their export."""
     for magic, ext in _MAGIC:
@@ -180,11 +186,17 @@ async def export_user(db: Database, store: BlobStore, user_id: int, dest: str | 
                     zf.writestr(f"data/{name}.json", json.dumps(rows, indent=2, ensure_ascii=False))
                 for base, key in media.items():
                     try:
-                        data = store.get(key)
+                        src = store.open(key)
                     except NotFoundError:
                         continue  # a row pointing at a missing blob: export what exists
-                    name = base + _extension(data)
-                    zf.writestr(name, data, compress_type=zipfile.ZIP_STORED)
+                    with src:
+                        name = base + _extension(src.read(16))
+                        src.seek(0)
+                        # Streamed: per-user model weights can be far larger than memory should hold.
+                        with zf.open(
+                            zipfile.ZipInfo(name, date_time=_zip_time()), "w", force_zip64=True
+                        ) as out:
+                            shutil.copyfileobj(src, out, 1 << 20)
                     files[name] = key
                 manifest = {
                     "format": "avatarlab-export/1",
