@@ -100,7 +100,11 @@ class FileBlobStore:
                     fh.write(data)
                     fh.flush()
                     os.fsync(fh.fileno())
-                os.replace(tmp_name, target)
+                try:
+                    os.replace(tmp_name, target)
+                except FileNotFoundError:  # a concurrent delete pruned the empty fan-out directory
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(tmp_name, target)
             except BaseException:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(tmp_name)

@@ -19,6 +19,12 @@ def test_url_from_env_defaults_to_sqlite_in_data_dir(tmp_path: Path) -> None:
     assert database_url_from_env(env) == "postgresql+asyncpg://u:p%40ss@db.example:5433/avl"
 
 
+async def test_default_database_lives_in_the_data_dir(_isolated_data_dir: Path) -> None:
+    async with Database() as db, db.session() as session:
+        await session.execute(text("SELECT 1"))
+    assert (_isolated_data_dir / "avatarlab.db").is_file()
+
+
 @pytest.mark.parametrize("url", ["mysql://x@y/z", "not a url", "sqlite:///:memory:"])
 def test_unsupported_urls_are_refused(url: str) -> None:
     with pytest.raises(InvalidValueError):
