@@ -114,6 +114,10 @@ def translate_errors() -> Iterator[None]:
     except exc.DBAPIError as err:
         if _sqlstate(err)[:2] in _UNAVAILABLE_SQLSTATE_CLASSES or _sqlstate(err) == "3D000":
             raise DatabaseUnavailableError() from err
+        if _sqlstate(err)[:2] == "40":  # serialization failure / deadlock: safe to retry
+            raise ConflictError(
+                "That clashed with another change at the same moment; please try again."
+            ) from err
         raise StorageError() from err
     except exc.SQLAlchemyError as err:
         raise StorageError() from err

@@ -269,18 +269,24 @@ async def _update_leased_at(
 async def expire_stale_leases(session: AsyncSession, *, now: datetime | None = None) -> int:
     """Requeue RUNNING jobs whose lease ran out (FAILED when out of attempts). Returns how many."""
     now = now_or(now)
-    stale = [Job.state == JobState.RUNNING, Job.lease_expires_at < now]
     common = {"lease_owner": None, "lease_expires_at": None, "updated_at": now, "error": LOST_WORKER_ERROR}
+
+    # SKIP LOCKED: concurrent claimers each expire what nobody else is touching, never waiting on or
+    # deadlocking with each other (ignored by SQLite, where writers are serialised anyway).
+    row = aliased(Job)
+    expired = select(row.id).where(row.state == JobState.RUNNING, row.lease_expires_at < now)
+    retry = expired.where(row.attempts < row.max_attempts).with_for_update(skip_locked=True, of=row)
+    give_up = expired.where(row.attempts >= row.max_attempts).with_for_update(skip_locked=True, of=row)
     with translate_errors():
         requeued = await session.execute(
             update(Job)
-            .where(*stale, Job.attempts < Job.max_attempts)
+            .where(Job.id.in_(retry.scalar_subquery()))
             .values(state=JobState.QUEUED, available_at=now, **common)
             .execution_options(synchronize_session=False)
         )
         failed = await session.execute(
             update(Job)
-            .where(*stale, Job.attempts >= Job.max_attempts)
+            .where(Job.id.in_(give_up.scalar_subquery()))
             .values(state=JobState.FAILED, finished_at=now, **common)
             .execution_options(synchronize_session=False)
         )

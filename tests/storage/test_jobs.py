@@ -192,6 +192,10 @@ async def test_concurrent_claimers_never_share_a_job(db: Database, make_user: Ma
     user_ids = [await make_user("telegram", i) for i in range(5)]
     for n, uid in enumerate(user_ids):
         await enqueue(db, uid, 20, start=n * 0.5)
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    for _ in range(10):  # a worker that died an hour ago still "holds" ten of them
+        async with db.session() as s:
+            assert await jobs.claim_next_job(s, "dead", lease_s=60, now=an_hour_ago) is not None
     claimed: list[tuple[str, int]] = []
 
     async def worker(name: str) -> None:
