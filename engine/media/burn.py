@@ -17,7 +17,7 @@ from engine.media.captions import Cue
 FONT_FRACTION = 0.055  # text height relative to the frame height
 MIN_FONT_PX = 11
 MAX_LINES = 2
-BOX_ALPHA = 170  # the box darkens the picture without hiding it
+BOX_ALPHA = 190  # the box darkens the picture enough for white text without hiding it
 
 
 @lru_cache(maxsize=16)
