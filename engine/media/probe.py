@@ -10,6 +10,7 @@ from pathlib import Path
 import av
 
 from engine.errors import CorruptMedia, UnsupportedMedia
+from engine.media.audio import sniff_audio
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +78,9 @@ def probe(data_or_path: bytes | str | Path) -> MediaInfo:
     data = Path(data_or_path).read_bytes() if isinstance(data_or_path, str | Path) else bytes(data_or_path)
     try:
         container = av.open(io.BytesIO(data))
-    except av.error.InvalidDataError as exc:
-        raise UnsupportedMedia() from exc
     except av.error.FFmpegError as exc:
-        raise CorruptMedia() from exc
+        # a known container that won't open is damaged; anything else is not media we handle
+        raise (CorruptMedia() if sniff_audio(data) else UnsupportedMedia()) from exc
     with container:
         video = audio = None
         subtitles = []
