@@ -13,6 +13,9 @@ from engine.errors import CorruptMedia, UnsupportedMedia
 from engine.media.audio import sniff_audio
 
 
+FIRST_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pdin", b"styp")
+
+
 @dataclass(frozen=True, slots=True)
 class VideoInfo:
     codec: str
@@ -60,7 +63,7 @@ def top_level_boxes(data: bytes) -> list[str]:
             size = struct.unpack(">Q", data[pos + 8 : pos + 16])[0]
         elif size == 0:  # runs to the end of the file
             size = len(data) - pos
-        if size < 8 or not kind.isascii():
+        if size < 8 or not all(32 <= c < 127 for c in kind) or (not boxes and kind not in FIRST_BOXES):
             break
         boxes.append(kind.decode("ascii"))
         pos += size
