@@ -12,7 +12,6 @@ import av
 from engine.errors import CorruptMedia, UnsupportedMedia
 from engine.media.audio import sniff_audio
 
-
 FIRST_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pdin", b"styp")
 
 
