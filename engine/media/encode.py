@@ -30,6 +30,7 @@ VIDEO_NOTE_MAX_S = 60.0
 CRF = 23
 PRESET = "veryfast"
 MAX_ATTEMPTS = 3
+MIN_RETRY_VIDEO_BPS = 10_000
 SUB_TIME_BASE = Fraction(1, 1000)
 
 # MP4 language tags are ISO 639-2; the speech engines use two-letter codes
@@ -259,7 +260,7 @@ def encode_mp4(
     burn = cues if caption_mode == CaptionMode.BURN else []
     source: Iterable[np.ndarray] = frames
     size_guess: tuple[int, int] | None = None
-    scale = 1.0
+    cut_bps = 0.0  # taken off the planned video bitrate after an overshoot
     with tempfile.TemporaryDirectory(prefix="avatarlab-encode-") as tmp:
         path = Path(tmp) / "clip.mp4"
         for _attempt in range(MAX_ATTEMPTS):
@@ -274,7 +275,9 @@ def encode_mp4(
                 source = _chain(first, batches)
             w, h = size_guess or (0, 0)
             plan = plan_video(duration_s, w, h, fps, size_limit_bytes, len(soft))
-            video_bps = int(plan.video_bps * scale) if plan.video_bps is not None else None
+            video_bps = None if plan.video_bps is None else int(plan.video_bps - cut_bps)
+            if video_bps is not None and video_bps < MIN_RETRY_VIDEO_BPS:
+                break
             _encode_mp4_once(
                 source, fps, audio, sample_rate, soft_cues=soft, burn_cues=burn, square_max=square_max,
                 language=language, video_bps=video_bps, audio_bps=plan.audio_bps,
@@ -283,11 +286,12 @@ def encode_mp4(
             data = path.read_bytes()
             if size_limit_bytes is None or len(data) <= size_limit_bytes:
                 return data
-            # overshoot: re-encode the result (captions already burned in) with a proportionally lower cap
-            scale *= 0.9 * size_limit_bytes / len(data)
+            # overshoot: the excess comes off the video (audio and container are nearly fixed), with margin;
+            # the re-encode reads the result back since the frame stream is spent (captions are burned in)
+            cut_bps += (len(data) - size_limit_bytes) * 8 / duration_s * 1.25 + 0.05 * (plan.video_bps or 0)
             burn = []
             source = _decoded_video(data)
-        raise SizeLimitTooSmall(size_limit_bytes, len(data))
+        raise SizeLimitTooSmall(size_limit_bytes or 0, len(data))
 
 
 def encode_video_note(

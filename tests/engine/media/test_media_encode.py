@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from engine.errors import InvalidInput, SizeLimitTooSmall
+from engine.media import budget
 from engine.media.captions import Cue
 from engine.media.encode import encode_mp4, encode_video_note, encode_voice, mp4_language
 from engine.media.probe import probe, top_level_boxes
@@ -88,6 +89,17 @@ def test_size_limit_is_met() -> None:
     info = probe(data)
     assert len(data) <= limit
     assert info.video and info.video.width == 512 and abs(info.video.duration_s - 10.0) <= 1 / FPS
+
+
+def test_overshoot_is_caught_and_re_encoded_smaller(monkeypatch: pytest.MonkeyPatch) -> None:
+    # noise is the hardest picture to compress; an over-optimistic plan makes the first try overshoot
+    monkeypatch.setattr(budget, "SAFETY", 1.6)
+    rng = np.random.default_rng(0)
+    frames = (rng.integers(0, 256, (8, 128, 128, 3), dtype=np.uint8) for _ in range(13))
+    data = encode_mp4(frames, FPS, tone(4.0), 24_000, size_limit_bytes=60_000)
+    info = probe(data)
+    assert len(data) <= 60_000
+    assert info.video and info.video.frames == 100
 
 
 def test_impossible_size_limit_says_what_is_needed() -> None:
