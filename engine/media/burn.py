@@ -59,7 +59,7 @@ class CaptionBurner:
         self.width, self.height = width, height
         self.cues = sorted(cues, key=lambda c: c.start_s)
         self._starts = np.array([c.start_s for c in self.cues])
-        self._cache: dict[int, tuple[int, np.ndarray, np.ndarray]] = {}
+        self._cache: dict[int, tuple[int, int, np.ndarray, np.ndarray]] = {}
 
     def cue_index(self, t: float) -> int | None:
         """The cue on screen at time t (cues never overlap: the last one started wins)."""
@@ -68,8 +68,8 @@ class CaptionBurner:
             return i
         return None
 
-    def _render(self, index: int) -> tuple[int, np.ndarray, np.ndarray]:
-        """(top row, premultiplied RGB float rows, alpha rows) for a cue, spanning the full width."""
+    def _render(self, index: int) -> tuple[int, int, np.ndarray, np.ndarray]:
+        """(top row, left column, premultiplied RGB, alpha) of a cue's overlay, cropped to its box."""
         if index in self._cache:
             return self._cache[index]
         text = " ".join(self.cues[index].text.split())
@@ -104,8 +104,11 @@ class CaptionBurner:
                 stroke_fill=(0, 0, 0, 255),
             )
         rgba = np.asarray(overlay, dtype=np.float32) / 255.0
+        cols = np.flatnonzero(rgba[..., 3].any(axis=0))  # blend only under the box
+        left = int(cols[0]) if cols.size else 0
+        rgba = rgba[:, left : int(cols[-1]) + 1] if cols.size else rgba[:, :0]
         alpha = rgba[..., 3:4]
-        entry = (top, rgba[..., :3] * alpha * 255.0, alpha)
+        entry = (top, left, rgba[..., :3] * alpha * 255.0, alpha)
         self._cache[index] = entry
         return entry
 
@@ -122,10 +125,11 @@ class CaptionBurner:
             index = self.cue_index(float(t))
             if index is None:
                 continue
-            top, premult, alpha = self._render(index)
-            rows = out[k, top : top + alpha.shape[0]]
-            blended = premult[: rows.shape[0]] + rows.astype(np.float32) * (1.0 - alpha[: rows.shape[0]])
-            rows[...] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
+            top, left, premult, alpha = self._render(index)
+            region = out[k, top : top + alpha.shape[0], left : left + alpha.shape[1]]
+            n = region.shape[0]
+            blended = premult[:n] + region.astype(np.float32) * (1.0 - alpha[:n])
+            region[...] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
         return out
 
 

@@ -32,6 +32,8 @@ PRESET = "veryfast"
 MAX_ATTEMPTS = 3
 MIN_RETRY_VIDEO_BPS = 10_000
 SUB_TIME_BASE = Fraction(1, 1000)
+BT709 = 1  # AVCOL_SPC / AVCOL_PRI / AVCOL_TRC_BT709
+MPEG_RANGE = 1  # AVCOL_RANGE_MPEG (16-235)
 
 # MP4 language tags are ISO 639-2; the speech engines use two-letter codes
 _ISO639_2 = {
@@ -146,7 +148,11 @@ def _encode_mp4_once(
             options |= {"maxrate": str(video_bps), "bufsize": str(int(video_bps * vbv_buffer_s))}
         vstream = container.add_stream("libx264", rate=fps, options=options)
         vstream.width, vstream.height, vstream.pix_fmt = width, height, "yuv420p"
-        vstream.codec_context.gop_size = fps * 4
+        ctx = vstream.codec_context
+        ctx.gop_size = fps * 4
+        # tag BT.709, limited range: players otherwise guess, and often guess differently
+        ctx.colorspace = ctx.color_primaries = ctx.color_trc = BT709
+        ctx.color_range = MPEG_RANGE
         vstream.metadata["language"] = lang
         astream = container.add_stream("aac", rate=AAC_RATE, layout="mono")
         astream.bit_rate = audio_bps
@@ -189,7 +195,16 @@ def _encode_mp4_once(
             if burn_cues:
                 batch = burner.burn(batch, (index + np.arange(len(batch))) / fps)
             for image in batch:
-                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+                rgb = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+                # convert (and scale) here rather than in the encoder so the BT.709 tags below are true
+                frame = rgb.reformat(
+                    width,
+                    height,
+                    "yuv420p",
+                    dst_colorspace="ITU709",
+                    dst_color_range="MPEG",
+                    interpolation="AREA",
+                )
                 frame.pts = index
                 frame.time_base = Fraction(1, fps)
                 index += 1

@@ -153,3 +153,17 @@ def test_language_tags() -> None:
         "fra",
         "und",
     ]
+
+
+def test_colours_survive_and_are_tagged_bt709() -> None:
+    still = np.zeros((1, 64, 96, 3), np.uint8)
+    still[:, :, :32] = (200, 50, 30)  # skin-like red
+    still[:, :, 32:64] = (40, 160, 90)
+    still[:, :, 64:] = (235, 235, 235)
+    data = encode_mp4([still], FPS, tone(0.2), 24_000)
+    with av.open(io.BytesIO(data)) as container:
+        frame = next(container.decode(video=0))
+        assert frame.colorspace == 1 and frame.color_range == 1  # BT.709, limited range
+        decoded = frame.to_ndarray(format="rgb24").astype(int)
+    for x, colour in ((16, (200, 50, 30)), (48, (40, 160, 90)), (80, (235, 235, 235))):
+        assert np.abs(decoded[32, x] - colour).max() <= 6
