@@ -9,6 +9,7 @@ from engine.errors import SizeLimitTooSmall
 
 SAFETY = 0.95  # rate control is not exact; aim a little under the limit
 MIN_VIDEO_BPS = 30_000
+MAX_VIDEO_BPS = 20_000_000  # a cap above what CRF 23 ever spends here (and inside x264's int range)
 MIN_VIDEO_BITS_PER_PIXEL = 0.008  # below this a talking face turns to blocks
 AUDIO_STEPS_BPS = (64_000, 48_000, 32_000)  # AAC mono: 64k is clean speech, 32k still intelligible
 MIN_VOICE_BPS = 8_000  # Opus VOIP stays intelligible down to about here
@@ -48,7 +49,7 @@ def plan_video(
     if video_bps < min_video:
         needed = overhead + (min_video + AUDIO_STEPS_BPS[-1]) * (duration_s + buffer_s) / 8 / SAFETY
         raise SizeLimitTooSmall(limit_bytes, math.ceil(needed))
-    return VideoPlan(video_bps=int(video_bps), audio_bps=audio_bps, vbv_buffer_s=buffer_s)
+    return VideoPlan(video_bps=int(min(video_bps, MAX_VIDEO_BPS)), audio_bps=audio_bps, vbv_buffer_s=buffer_s)
 
 
 def plan_voice(duration_s: float, limit_bytes: int | None) -> int:

@@ -7,6 +7,7 @@ they typed ("12", "Dr."). So the typed text is aligned back onto the spoken timi
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -125,33 +126,69 @@ def _fits(tokens: Sequence[_Token], max_chars: int, max_lines: int, max_s: float
     return len(wrap_lines(text, max_chars)) <= max_lines and tokens[-1].end_s - tokens[0].start_s <= max_s
 
 
-def _group(tokens: list[_Token], max_chars: int, max_lines: int, max_s: float) -> list[list[_Token]]:
-    groups: list[list[_Token]] = []
+def _ends_sentence(word: str) -> bool:
+    """Sentence-final punctuation, but not the dot of "Dr.", "Mrs." or "e.g." (those are inside one)."""
+    if not word.endswith(SENTENCE_END):
+        return False
+    if word.endswith(".") and not word.endswith(".."):
+        stem = word.rstrip(".")
+        if "." in stem or (stem[:1].isupper() and stem.isalpha() and len(stem) <= 3):
+            return False
+    return True
+
+
+def _segments(tokens: list[_Token]) -> list[list[_Token]]:
+    """Split at sentence ends and pauses: a cue never runs across those."""
+    segments: list[list[_Token]] = []
     current: list[_Token] = []
     for token in tokens:
         if current:
             prev = current[-1]
-            span = prev.end_s - current[0].start_s
-            sentence_done = prev.text.endswith(SENTENCE_END) and span >= MIN_CUE_S
+            sentence_done = _ends_sentence(prev.text) and prev.end_s - current[0].start_s >= MIN_CUE_S
             if sentence_done or token.start_s - prev.end_s >= PAUSE_BREAK_S:
-                groups.append(current)
+                segments.append(current)
                 current = []
-            elif not _fits([*current, token], max_chars, max_lines, max_s):
-                # break at the last phrase boundary when it leaves a reasonably full cue
-                cut = len(current)
-                for i in range(len(current) - 1, len(current) // 2 - 1, -1):
-                    if current[i].text.endswith(SENTENCE_END + PHRASE_END):
-                        cut = i + 1
-                        break
-                groups.append(current[:cut])
-                current = current[cut:]
-                while current and not _fits([*current, token], max_chars, max_lines, max_s):
-                    groups.append(current)
-                    current = []
         current.append(token)
     if current:
-        groups.append(current)
-    return groups
+        segments.append(current)
+    return segments
+
+
+def _split(segment: list[_Token], max_chars: int, max_lines: int, max_s: float) -> list[list[_Token]]:
+    """Cut a segment into cues that fit, choosing the cuts by a small cost (dynamic programming).
+
+    Each cue costs 3, a cut that is not after a comma-like mark costs 2, and half-empty or too-brief
+    cues cost up to 2 more: so cuts land on phrase boundaries and no word is left alone at the end.
+    """
+    n = len(segment)
+    capacity = max_chars * max_lines
+    best = [0.0] + [math.inf] * n
+    back = [0] * (n + 1)
+    for j in range(1, n + 1):
+        for i in range(j - 1, -1, -1):
+            cue = segment[i:j]
+            if j - i > 1 and not _fits(cue, max_chars, max_lines, max_s):
+                break  # longer cues ending at j only get worse
+            if best[i] == math.inf:
+                continue
+            chars = len(" ".join(t.text for t in cue))
+            cost = 3.0 + 2.0 * (1 - min(chars / capacity, 1.0)) ** 2
+            if cue[-1].end_s - cue[0].start_s < MIN_CUE_S:
+                cost += 1.0
+            if j < n and not cue[-1].text.endswith(SENTENCE_END + PHRASE_END):
+                cost += 2.0
+            if best[i] + cost < best[j]:
+                best[j], back[j] = best[i] + cost, i
+    cues: list[list[_Token]] = []
+    j = n
+    while j > 0:
+        cues.append(segment[back[j] : j])
+        j = back[j]
+    return cues[::-1]
+
+
+def _group(tokens: list[_Token], max_chars: int, max_lines: int, max_s: float) -> list[list[_Token]]:
+    return [cue for segment in _segments(tokens) for cue in _split(segment, max_chars, max_lines, max_s)]
 
 
 def cues_from_words(

@@ -78,3 +78,21 @@ def test_srt_and_vtt_formatting() -> None:
         "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nFish &amp; chips\n&lt;please&gt;\n\n"
         "00:01:01.250 --> 01:02:03.004\na → b\n"
     )
+
+
+def test_abbreviations_do_not_end_a_cue() -> None:
+    words = spoken("we met doctor jones and missus smith at noon today then went home", step=0.5)
+    cues = cues_from_words(words, "We met Dr. Jones and Mrs. Smith at noon today. Then went home.")
+    assert [c.text.replace("\n", " ") for c in cues] == [
+        "We met Dr. Jones and Mrs. Smith at noon today.",
+        "Then went home.",
+    ]
+
+
+def test_no_lone_word_is_left_at_the_end_of_a_sentence() -> None:
+    text = (
+        "Printing in the only sense with which we are at present concerned differs from most arts and crafts"
+    )
+    cues = cues_from_words(spoken(text.lower(), step=0.3, length=0.25), text)
+    assert len(cues) >= 2
+    assert all(len(c.text.split()) >= 3 for c in cues)
