@@ -49,20 +49,37 @@ def test_stereo_file_is_mixed_down(shared_data: Path) -> None:
     assert np.allclose(audio[:1000], source.mean(axis=0)[:1000], atol=2e-3)
 
 
-def test_voice_note_and_m4a_uploads() -> None:
+def test_voice_note_upload_round_trips() -> None:
     note = encode_voice(tone(2.0), 24_000)
     audio, rate = decode_audio(note, target_rate=24_000)
     assert rate == 24_000 and len(audio) / rate == pytest.approx(2.0, abs=0.03)
+    assert np.sqrt(np.mean(audio**2)) == pytest.approx(np.sqrt(np.mean(tone(2.0) ** 2)), rel=0.1)
+
+
+@pytest.mark.parametrize(
+    ("container_format", "codec", "sniffed"),
+    [
+        ("ipod", "aac", "mp4"),
+        ("webm", "libopus", "webm"),
+        ("flac", "flac", "flac"),
+        ("mp3", "libmp3lame", "mp3"),
+    ],
+)
+def test_common_upload_formats(container_format: str, codec: str, sniffed: str) -> None:
+    rate = 48_000 if codec == "libopus" else 44_100
     buffer = io.BytesIO()
-    with av.open(buffer, "w", format="ipod") as container:  # an .m4a: AAC in MP4
-        stream = container.add_stream("aac", rate=44_100, layout="stereo")
-        frame = av.AudioFrame.from_ndarray(np.tile(tone(1.0, 44_100), (2, 1)), format="fltp", layout="stereo")
-        frame.sample_rate = 44_100
+    with av.open(buffer, "w", format=container_format) as container:
+        stream = container.add_stream(codec, rate=rate, layout="stereo")
+        frame = av.AudioFrame.from_ndarray(np.tile(tone(1.5, rate), (2, 1)), format="fltp", layout="stereo")
+        frame.sample_rate = rate
         container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
-    audio, _ = decode_audio(buffer.getvalue(), target_rate=16_000)
-    assert sniff_audio(buffer.getvalue()) == "mp4"
-    assert len(audio) / 16_000 == pytest.approx(1.0, abs=0.05)
+    data = buffer.getvalue()
+    assert sniff_audio(data) == sniffed
+    audio, got_rate = decode_audio(data, target_rate=16_000)
+    assert got_rate == 16_000
+    assert len(audio) / 16_000 == pytest.approx(1.5, abs=0.08)  # codec padding is a few ms
+    assert 0.15 < np.sqrt(np.mean(audio**2)) < 0.3  # the tone's level, not doubled by the mix-down
 
 
 def test_too_long_recordings_are_refused(shared_data: Path) -> None:
