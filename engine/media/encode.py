@@ -196,7 +196,7 @@ def _encode_mp4_once(
                 batch = burner.burn(batch, (index + np.arange(len(batch))) / fps)
             for image in batch:
                 rgb = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
-                # convert (and scale) here rather than in the encoder so the BT.709 tags below are true
+                # convert (and scale) here rather than in the encoder so the stream's BT.709 tags are true
                 frame = rgb.reformat(
                     width,
                     height,
