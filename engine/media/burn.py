@@ -17,6 +17,7 @@ from engine.media.captions import Cue
 FONT_FRACTION = 0.055  # text height relative to the frame height
 MIN_FONT_PX = 11
 MAX_LINES = 2
+ROUND_MARGIN = 0.1  # bottom margin in a round frame, as a fraction of the height
 BOX_ALPHA = 190  # the box darkens the picture enough for white text without hiding it
 
 
@@ -53,10 +54,12 @@ def _wrap_px(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_
 class CaptionBurner:
     """Draws cues into frames of one size; rendered cue overlays are cached."""
 
-    def __init__(self, width: int, height: int, cues: Sequence[Cue]) -> None:
+    def __init__(self, width: int, height: int, cues: Sequence[Cue], *, round_frame: bool = False) -> None:
+        """round_frame: the picture is shown in a circle (Telegram video notes), so the caption must stay
+        inside the inscribed circle: it sits higher, narrower, and may take a third line."""
         if width < 16 or height < 16:
             raise ValueError("frame too small for captions")
-        self.width, self.height = width, height
+        self.width, self.height, self.round_frame = width, height, round_frame
         self.cues = sorted(cues, key=lambda c: c.start_s)
         self._starts = np.array([c.start_s for c in self.cues])
         self._cache: dict[int, tuple[int, int, np.ndarray, np.ndarray]] = {}
@@ -73,11 +76,20 @@ class CaptionBurner:
         if index in self._cache:
             return self._cache[index]
         text = " ".join(self.cues[index].text.split())
-        max_px = self.width * 0.9
         size = max(round(self.height * FONT_FRACTION), MIN_FONT_PX)
+        smallest = max(MIN_FONT_PX, round(self.height * 0.04)) if self.round_frame else MIN_FONT_PX
+        max_lines = MAX_LINES + 1 if self.round_frame else MAX_LINES
+        margin = max(2, round(self.height * (ROUND_MARGIN if self.round_frame else 0.04)))
+        if self.round_frame:
+            # the chord of the inscribed circle at the caption's bottom edge bounds the box
+            r = min(self.width, self.height) / 2
+            dy = self.height - margin - self.height / 2
+            max_px = 2 * np.sqrt(max(r * r - dy * dy, 0.0)) * 0.92
+        else:
+            max_px = self.width * 0.9
         font = _font(size)
         lines = _wrap_px(text, font, max_px)
-        while len(lines) > MAX_LINES and size > MIN_FONT_PX:  # long cue on a small frame: shrink a little
+        while len(lines) > max_lines and size > smallest:  # a long cue on a small frame: shrink a little
             size -= 1
             font = _font(size)
             lines = _wrap_px(text, font, max_px)
@@ -85,7 +97,6 @@ class CaptionBurner:
         line_h = round(size * 1.25)
         pad = max(2, size // 3)
         block_h = line_h * len(lines) + 2 * pad
-        margin = max(2, round(self.height * 0.04))
         top = max(0, self.height - margin - block_h)
         overlay = Image.new("RGBA", (self.width, min(block_h, self.height)), (0, 0, 0, 0))
         draw = ImageDraw.Draw(overlay)

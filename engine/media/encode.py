@@ -124,6 +124,7 @@ def _encode_mp4_once(
     soft_cues: Sequence[Cue],
     burn_cues: Sequence[Cue],
     square_max: int | None,
+    round_frame: bool,
     language: str,
     video_bps: int | None,
     audio_bps: int,
@@ -182,7 +183,9 @@ def _encode_mp4_once(
                 container.mux(pending[pending_at][1])
                 pending_at += 1
 
-        burner = CaptionBurner(crop[1].stop - crop[1].start, crop[0].stop - crop[0].start, burn_cues)
+        burner = CaptionBurner(
+            crop[1].stop - crop[1].start, crop[0].stop - crop[0].start, burn_cues, round_frame=round_frame
+        )
         index = 0
         last: np.ndarray | None = None
 
@@ -250,6 +253,7 @@ def encode_mp4(
     size_limit_bytes: int | None = None,
     square_max: int | None = None,
     max_duration_s: float | None = None,
+    round_frame: bool = False,
     language: str = "en",
 ) -> bytes:
     """An MP4 (H.264 yuv420p + AAC mono 48 kHz, moov first) as long as the audio, ± one frame.
@@ -257,7 +261,8 @@ def encode_mp4(
     frames: uint8 RGB batches (n, h, w, 3) in any number; odd sizes lose a pixel row/column, extra
     frames are dropped and missing ones repeat the last. captions are drawn into the picture
     (CaptionMode.BURN) or stored as a mov_text subtitle track tagged with the language (SOFT).
-    square_max: centre-crop to a square no larger than this. With size_limit_bytes the bitrate is
+    square_max: centre-crop to a square no larger than this; round_frame keeps burned captions inside
+    the circle a round video is shown in. With size_limit_bytes the bitrate is
     budgeted from the duration, checked, and lowered until the file fits; SizeLimitTooSmall when even
     a minimal quality cannot fit.
     """
@@ -295,7 +300,7 @@ def encode_mp4(
                 break
             _encode_mp4_once(
                 source, fps, audio, sample_rate, soft_cues=soft, burn_cues=burn, square_max=square_max,
-                language=language, video_bps=video_bps, audio_bps=plan.audio_bps,
+                round_frame=round_frame, language=language, video_bps=video_bps, audio_bps=plan.audio_bps,
                 vbv_buffer_s=plan.vbv_buffer_s, path=path,
             )  # fmt: skip
             data = path.read_bytes()
@@ -325,7 +330,7 @@ def encode_video_note(
     return encode_mp4(
         frames, fps, audio, sample_rate, captions=captions, caption_mode=caption_mode,
         size_limit_bytes=size_limit_bytes, square_max=min(size, VIDEO_NOTE_MAX_PX),
-        max_duration_s=VIDEO_NOTE_MAX_S, language=language,
+        max_duration_s=VIDEO_NOTE_MAX_S, round_frame=True, language=language,
     )  # fmt: skip
 
 

@@ -58,3 +58,18 @@ def test_long_cue_wraps_within_the_frame(frames: np.ndarray) -> None:
 def test_shape_mismatch_is_rejected(frames: np.ndarray) -> None:
     with pytest.raises(ValueError):
         CaptionBurner(W + 2, H, []).burn(frames, [0.0] * len(frames))
+
+
+def test_round_video_captions_stay_inside_the_circle() -> None:
+    size = 320
+    still = np.full((1, size, size, 3), 128, np.uint8)
+    cue = Cue(0.0, 1.0, "Thank you for coming, it means a lot to me")
+    out = CaptionBurner(size, size, [cue], round_frame=True).burn(still, [0.5])
+    ys, xs = np.nonzero(np.any(out[0] != still[0], axis=2))
+    assert ys.size
+    centre = (size - 1) / 2
+    assert np.all((ys - centre) ** 2 + (xs - centre) ** 2 <= (size / 2) ** 2)
+    # the same cue in a square frame uses the width and would be cut off by the circle
+    square = CaptionBurner(size, size, [cue]).burn(still, [0.5])
+    ys, xs = np.nonzero(np.any(square[0] != still[0], axis=2))
+    assert np.any((ys - centre) ** 2 + (xs - centre) ** 2 > (size / 2) ** 2)
