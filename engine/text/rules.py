@@ -5,6 +5,7 @@ Each rule is a plain function str → str so a language can put them in the orde
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -23,7 +24,8 @@ def tidy(text: str) -> str:
     Chat messages use line breaks where prose would use full stops; a line that does not already end in
     punctuation gets a full stop so the voice pauses there instead of running the lines together.
     """
-    text = unicodedata.normalize("NFC", text)
+    # Messages pasted from web pages can carry HTML entities ("&amp;").
+    text = unicodedata.normalize("NFC", html.unescape(text))
     text = _INVISIBLE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
     lines = [_SPACE.sub(" ", line).strip() for line in text.split("\n")]
     lines = [line for line in lines if line]
@@ -91,7 +93,8 @@ def url_rule(words: Mapping[str, str], digit: Callable[[str], str]) -> Rule:
     machine detail that no listener could follow, and the host and path say where the link goes."""
 
     def email(match: re.Match[str]) -> str:
-        return f" {spoken_address(match.group(), words, digit)} "
+        # Addresses are case-insensitive; lower case keeps "COM" from being spelt out as an acronym.
+        return f" {spoken_address(match.group().lower(), words, digit)} "
 
     def url(match: re.Match[str]) -> str:
         raw = match.group()
@@ -101,6 +104,8 @@ def url_rule(words: Mapping[str, str], digit: Callable[[str], str]) -> Rule:
             raw = raw[:-1]
         core = re.sub(r"^(?:https?|ftp)://", "", raw, flags=re.IGNORECASE)
         core = re.split(r"[?#]", core, maxsplit=1)[0].rstrip("/")
+        host, slash, path = core.partition("/")
+        core = host.lower() + slash + path
         if core.lower().startswith("www."):
             core = "w w w." + core[4:]
         return f" {spoken_address(core, words, digit)}{trail} "

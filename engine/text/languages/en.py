@@ -179,16 +179,24 @@ _ORD = r"(?:st|nd|rd|th)?"
 ISO_DATE = re.compile(r"(?<![\d-])(?P<y>\d{4})-(?P<a>\d{1,2})-(?P<b>\d{1,2})(?![\d-])")
 NUMERIC_DATE = re.compile(r"(?<![\d/.])(?P<a>\d{1,2})([/.])(?P<b>\d{1,2})\2(?P<y>\d{4}|\d{2})(?![\d/]|\.\d)")
 MONTH_DAY = re.compile(rf"\b{_MONTH}\.?\s(?P<d>\d{{1,2}}){_ORD}\b(?:,?\s(?P<y>\d{{4}})\b)?")
-DAY_MONTH = re.compile(rf"\b(?P<d>\d{{1,2}}){_ORD}\s(?:of\s)?{_MONTH}\b\.?(?:,?\s(?P<y>\d{{4}})\b)?")
+DAY_MONTH = re.compile(
+    rf"(?:\b[Tt]he\s)?\b(?P<d>\d{{1,2}}){_ORD}\s(?:of\s)?{_MONTH}\b\.?(?:,?\s(?P<y>\d{{4}})\b)?"
+)
 
 
 def _month(name: str) -> int:
     return next(i for i, full in enumerate(MONTHS, 1) if full.lower().startswith(name.lower()[:3]))
 
 
-def date(year: int | None, month: int, day: int, options: Options) -> str:
-    """US style "November twenty-seventh, twenty twenty-six"; elsewhere "the twenty-seventh of November"."""
-    if options.region == "US":
+def date(year: int | None, month: int, day: int, options: Options, month_first: bool | None = None) -> str:
+    """ "November twenty-seventh, twenty twenty-six" or "the twenty-seventh of November twenty twenty-six".
+
+    A date written with the month's name is read in the order it was written; numeric dates in the
+    region's order (month first in the US).
+    """
+    if month_first is None:
+        month_first = options.region == "US"
+    if month_first:
         spoken = f"{MONTHS[month - 1]} {N.ordinal(day)}"
         return spoken + (f", {N.year(year)}" if year else "")
     spoken = f"the {N.ordinal(day)} of {MONTHS[month - 1]}"
@@ -214,17 +222,17 @@ def date_rule(text: str, options: Options) -> str:
         year = int(y) if len(y) == 4 else 2000 + int(y)
         return date(year, month, day, options)
 
-    def named(m: re.Match[str]) -> str:
+    def named(m: re.Match[str], month_first: bool) -> str:
         day = int(m.group("d"))
         if not 1 <= day <= 31:
             return m.group()
         year = int(m.group("y")) if m.group("y") else None
-        return date(year, _month(m.group("mon")), day, options)
+        return date(year, _month(m.group("mon")), day, options, month_first)
 
     text = ISO_DATE.sub(iso, text)
     text = NUMERIC_DATE.sub(numeric, text)
-    text = MONTH_DAY.sub(named, text)
-    return DAY_MONTH.sub(named, text)
+    text = MONTH_DAY.sub(lambda m: named(m, True), text)
+    return DAY_MONTH.sub(lambda m: named(m, False), text)
 
 
 # ---------------------------------------------------------------- phone numbers and digit strings
@@ -234,7 +242,14 @@ PHONE = re.compile(
     r"|(?<![\w+])\(\d{2,5}\)\s?\d{3,4}[\s.-]?\d{3,4}\b"
 )
 DIGIT_STRING = re.compile(r"(?<![\w.,])(?:0\d{2,}|\d{8,})(?![\w]|[.,]\d)")
-IP_ADDRESS = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w]|\.\d)")
+DOTTED_NUMBERS = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w]|\.\d)")
+
+
+def _dotted(m: re.Match[str]) -> str:
+    """An IP address ("192.168.1.1": "dot") or a version number ("3.0.1": "point")."""
+    parts = m.group().split(".")
+    is_ip = len(parts) == 4 and all(len(p) <= 3 for p in parts)
+    return f" {'dot' if is_ip else 'point'} ".join(N.cardinal(int(p)) for p in parts)
 
 
 def _looks_like_phone(raw: str) -> bool:
@@ -260,7 +275,7 @@ def phone_rule(text: str, _: Options) -> str:
         plus = "plus " if raw.lstrip().startswith("+") else ""
         return plus + ", ".join(N.digits(group) for group in re.findall(r"\d+", raw))
 
-    text = IP_ADDRESS.sub(lambda m: " dot ".join(N.cardinal(int(p)) for p in m.group().split(".")), text)
+    text = DOTTED_NUMBERS.sub(_dotted, text)
     text = PHONE.sub(phone, text)
     return DIGIT_STRING.sub(
         lambda m: m.group() if re.fullmatch(r"[1-9]0+", m.group()) else N.digits(m.group()), text
@@ -354,7 +369,11 @@ PERCENT = re.compile(rf"{_NOT_BEFORE}(?P<sign>[-−+])?(?P<num>{NUM})\s?%")
 RANGE = re.compile(rf"{_NOT_BEFORE}(?P<a>{NUM})\s?[-–]\s?(?P<b>{NUM}){_NOT_AFTER}(?!\s*=)")
 ORDINAL = re.compile(r"(?<![\w.,])(?P<n>\d+)(?:st|nd|rd|th)\b", re.IGNORECASE)
 DECADE = re.compile(r"(?<![\w.,])'?(?P<n>(?:1[1-9]|20)?\d0)'?s\b")
-YEAR = re.compile(r"(?<![\w.,$€£])(?P<n>1[1-9]\d\d|20\d\d)(?P<era>\s?(?:AD|BC|BCE|CE)\b)?" + _NOT_AFTER)
+YEAR = re.compile(
+    r"(?<![\w.,$€£])(?:(?P<n>1[1-9]\d\d|20\d\d)|(?P<old>\d{1,4})(?=\s?(?:AD|BC|BCE|CE)\b))"
+    r"(?P<era>\s?(?:AD|BC|BCE|CE)\b)?" + _NOT_AFTER
+)
+SUBTRACTION = re.compile(rf"{_NOT_BEFORE}(?P<a>{NUM})\s?[-−]\s?(?P<b>{NUM})(?=\s*=)")
 FRACTION = re.compile(r"(?<![\w/.,])(?P<a>\d{1,3})/(?P<b>\d{1,3})(?![\w/]|[.,]\d)")
 NUMBER = re.compile(rf"(?:(?<=^)|(?<=[\s(\[]))(?P<sign>[-−])(?=\d|\.\d)|{_NOT_BEFORE}{NUM}")
 _FRACTION_NAMES = {
@@ -363,6 +382,23 @@ _FRACTION_NAMES = {
     (3, 4): "three quarters",
     (24, 7): "twenty-four seven",
 }
+
+
+_YEAR_CONTEXT = re.compile(
+    r"\b(?:in|since|from|until|till|by|before|after|of|year|circa|around|during|to|and|summer|winter|spring"
+    r"|autumn|fall|class|born|died|[Jj]anuary|[Ff]ebruary|[Mm]arch|[Aa]pril|[Mm]ay|[Jj]une|[Jj]uly|[Aa]ugust"
+    r"|[Ss]eptember|[Oo]ctober|[Nn]ovember|[Dd]ecember)\s+$",
+    re.IGNORECASE,
+)
+_NOT_PLURAL = {"is", "was", "has", "does", "brings", "begins", "starts", "ends", "marks", "sees", "seems"}
+
+
+def _counts_things(m: re.Match[str]) -> bool:
+    """ "2026 apples" counts apples; "in 2026 prices rose" and "2026 was" are years."""
+    if _YEAR_CONTEXT.search(m.string[: m.start()]):
+        return False
+    following = re.match(r"\s+([a-z]+s)\b", m.string[m.end() :])
+    return following is not None and following.group(1) not in _NOT_PLURAL and len(following.group(1)) > 2
 
 
 def _decade(m: re.Match[str]) -> str:
@@ -390,9 +426,11 @@ def number_rule(text: str, _: Options) -> str:
         return f"{sign}{number(m.group('num'))} percent"
 
     def year(m: re.Match[str]) -> str:
+        if not m.group("era") and _counts_things(m):
+            return number(m.group("n"))
         era = (m.group("era") or "").strip().upper()
         era_words = {"AD": " A D", "BC": " B C", "BCE": " B C E", "CE": " C E"}.get(era, "")
-        return N.year(int(m.group("n"))) + era_words
+        return N.year(int(m.group("n") or m.group("old"))) + era_words
 
     def ranged(m: re.Match[str]) -> str:
         a, b = m.group("a"), m.group("b")
@@ -401,13 +439,15 @@ def number_rule(text: str, _: Options) -> str:
         return f"{speak(a)} to {speak(b)}"
 
     text = PERCENT.sub(percent, text)
+    text = SUBTRACTION.sub(lambda m: f"{number(m.group('a'))} minus {number(m.group('b'))}", text)
     text = RANGE.sub(ranged, text)
     text = ORDINAL.sub(lambda m: N.ordinal(int(m.group("n"))), text)
     text = DECADE.sub(_decade, text)
+    # Digits glued to letters ("MP3", "4K") are their own word.
+    text = re.sub(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])", " ", text)
     text = YEAR.sub(year, text)
     text = FRACTION.sub(_fraction, text)
     text = NUMBER.sub(lambda m: "minus " if m.group("sign") else f"{number(m.group())}", text)
-    # Digits glued to letters ("MP3", "4K"): say the number as its own word.
     return re.sub(r"\d+", lambda m: f" {N.cardinal(int(m.group()))} ", text)
 
 

@@ -38,6 +38,7 @@ class Vocabulary:
     hours: str | None = None  # "Uhr", "heures": 15:45 → "fünfzehn Uhr fünfundvierzig"
     ordinal: str | None = None  # regex for written ordinals, group "n" (and "fem" for a feminine marker)
     ordinal_inflect: Callable[[str, re.Match[str]], str] | None = None
+    space_groups: bool = False  # French groups thousands with a plain space too: "1 000 000"
 
 
 def parse(text: str) -> tuple[str, str]:
@@ -164,9 +165,16 @@ def european_rules(code: str, lang: str, vocab: Vocabulary) -> LanguageRules:
         text = re.sub(pattern, lambda m: vocab.symbols[m.group()], text)
         return re.sub(r"[*_|^`\\{}\[\]<>]", " ", text)
 
+    def space_groups(text: str, _: Options) -> str:
+        if not vocab.space_groups:
+            return text
+        pattern = r"(?<![\d,.])\d{1,3}(?: \d{3})+(?!\d)"
+        return re.sub(pattern, lambda m: m.group().replace(" ", "\u202f"), text)
+
     url = url_rule(vocab.address, words.digits)
     steps: tuple[Step, ...] = (
         lambda text, _: url(text),
+        space_groups,
         money,
         times,
         phones,

@@ -49,6 +49,7 @@ VOCABULARY = Vocabulary(
         r"tél\.": "téléphone",
     },
     hours="heures",
+    space_groups=True,
     ordinal=r"(?<![\w.,])(?P<n>\d{1,3})(?:er|(?P<fem>re)|e|ème|eme|è)(?!\w)",
     ordinal_inflect=_gender,
 )
