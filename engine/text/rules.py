@@ -44,7 +44,8 @@ def collapse_punctuation(text: str) -> str:
     text = re.sub(r"[!?]*\?[!?]*", lambda m: "?" if len(m.group()) > 1 else m.group(), text)
     text = re.sub(r"!{2,}", "!", text)
     text = re.sub(r"([,;:])\1+", r"\1", text)
-    text = re.sub(r"\s*(?:--+|[—–]|(?<=\s)-(?=\s))\s*", ", ", text)
+    # An en dash between digits is a range ("5–10"), handled with the numbers.
+    text = re.sub(r"\s*(?:--+|—|(?<!\d)–|–(?!\d)|(?<=\s)-(?=\s))\s*", ", ", text)
     return text
 
 

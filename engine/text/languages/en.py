@@ -523,7 +523,6 @@ def abbreviation_rule(text: str, _: Options) -> str:
         stop = _keep_stop(m.string, m.end()) if m.group().endswith(".") else ""
         return _ABBREVIATION_WORDS[index] + stop
 
-    text = NUMBER_SIGN.sub("number ", text)
     # A title before a name wins ("Dr. Smith"); otherwise "St."/"Dr." after a name is a street.
     text = _TITLE.sub(lambda m: TITLES.get(m.group("abbr"), "") or DOTTED_TITLES[m.group("dotted")], text)
     text = _STREET.sub(street, text)
@@ -554,6 +553,7 @@ _DROP = re.compile(r"[*_|^`\\{}\[\]<>]")  # markdown and brackets: formatting, n
 
 def tag_rule(text: str, _: Options) -> str:
     """#5 → "number five" (later), #AvatarLab → "hashtag Avatar Lab", @alice → "at alice"."""
+    text = NUMBER_SIGN.sub("number ", text)
     text = re.sub(r"(?<![\w#&])#(?=\d)", "number ", text)
     text = re.sub(
         r"(?<![\w#&])#(?P<tag>[^\W\d_]\w*)", lambda m: f"hashtag {split_camel(m.group('tag'))}", text
@@ -563,7 +563,7 @@ def tag_rule(text: str, _: Options) -> str:
 
 def symbol_rule(text: str, _: Options) -> str:
     text = re.sub(r"\band/or\b", "and or", text)
-    text = re.sub(r"(?<=\b[a-z]{2})/(?=[a-z]{2})", " or ", text)  # "yes/no"
+    text = re.sub(r"\b(?P<a>[a-z]{2,})/(?P<b>[a-z]{2,})\b", r"\g<a> or \g<b>", text)  # "yes/no"
     text = re.sub(r"(?<=\w)/(?=\w)", " ", text)
     text = re.sub(r"(?<=\s)[<>](?=\s)", lambda m: SYMBOLS[m.group()], text)
     text = re.sub(r"[&+=±×÷©®™§°@~]", lambda m: SYMBOLS[m.group()], text)
