@@ -56,6 +56,7 @@ def final_cleanup(text: str) -> str:
     text = re.sub(r"\s+\.(?!\.\.)", ".", text)
     text = re.sub(r"(?<!\.)\.(?=[!?])", "", text)
     text = re.sub(r"[,;:]+(?=\s*[.!?](?!\.))", "", text)
+    text = re.sub(r"(?<=[!?])\s*[,;:]+", "", text)
     text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
     text = re.sub(r"^[\s,;:]+|[\s,;:]+$", "", text)
     return text.strip()

@@ -373,6 +373,8 @@ YEAR = re.compile(
     r"(?<![\w.,$€£])(?:(?P<n>1[1-9]\d\d|20\d\d)|(?P<old>\d{1,4})(?=\s?(?:AD|BC|BCE|CE)\b))"
     r"(?P<era>\s?(?:AD|BC|BCE|CE)\b)?" + _NOT_AFTER
 )
+# "4x4" is "four by four", "3 x 4" is "three times four", "1.5x faster" is "one point five times faster".
+TIMES = re.compile(rf"{_NOT_BEFORE}(?P<a>{NUM})(?P<space>\s?)[x×](?P=space)(?P<b>{NUM})?(?![\w]|[.,]\d)")
 SUBTRACTION = re.compile(rf"{_NOT_BEFORE}(?P<a>{NUM})\s?[-−]\s?(?P<b>{NUM})(?=\s*=)")
 FRACTION = re.compile(r"(?<![\w/.,])(?P<a>\d{1,3})/(?P<b>\d{1,3})(?![\w/]|[.,]\d)")
 NUMBER = re.compile(rf"(?:(?<=^)|(?<=[\s(\[]))(?P<sign>[-−])(?=\d|\.\d)|{_NOT_BEFORE}{NUM}")
@@ -381,6 +383,7 @@ _FRACTION_NAMES = {
     (1, 4): "one quarter",
     (3, 4): "three quarters",
     (24, 7): "twenty-four seven",
+    (50, 50): "fifty fifty",
 }
 
 
@@ -399,6 +402,13 @@ def _counts_things(m: re.Match[str]) -> bool:
         return False
     following = re.match(r"\s+([a-z]+s)\b", m.string[m.end() :])
     return following is not None and following.group(1) not in _NOT_PLURAL and len(following.group(1)) > 2
+
+
+def _times(m: re.Match[str]) -> str:
+    if m.group("b") is None:
+        return f"{number(m.group('a'))} times"
+    word = "times" if m.group("space") else "by"
+    return f"{number(m.group('a'))} {word} {number(m.group('b'))}"
 
 
 def _decade(m: re.Match[str]) -> str:
@@ -439,11 +449,14 @@ def number_rule(text: str, _: Options) -> str:
         return f"{speak(a)} to {speak(b)}"
 
     text = PERCENT.sub(percent, text)
+    text = TIMES.sub(_times, text)
     text = SUBTRACTION.sub(lambda m: f"{number(m.group('a'))} minus {number(m.group('b'))}", text)
     text = RANGE.sub(ranged, text)
     text = ORDINAL.sub(lambda m: N.ordinal(int(m.group("n"))), text)
     text = DECADE.sub(_decade, text)
-    # Digits glued to letters ("MP3", "4K") are their own word.
+    # Codes such as "BA2490" are read digit by digit; shorter digits glued to letters ("MP3", "4K") are
+    # their own word.
+    text = re.sub(r"(?<=[A-Z])\d{3,}\b", lambda m: " " + N.digits(m.group()), text)
     text = re.sub(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])", " ", text)
     text = YEAR.sub(year, text)
     text = FRACTION.sub(_fraction, text)

@@ -127,6 +127,12 @@ CASES = [
     ("#1 fan", "number one fan"),
     ("yes/no", "yes or no"),
     ("*really* important", "really important"),
+    ("3 x 4", "three times four"),
+    ("a 4x4", "a four by four"),
+    ("1.5x faster", "one point five times faster"),
+    ("50/50", "fifty fifty"),
+    ("flight BA2490", "flight BA two four nine zero"),
+    ("Hi!!!! :D", "Hi! grinning face"),
     # acronyms, glued digits, whitespace
     ("NASA and the BBC", "NASA and the BBC"),
     ("MP3 and 4K", "MP three and four K"),
