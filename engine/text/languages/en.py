@@ -522,7 +522,17 @@ _STREET = re.compile(
     r"(?P<prev>\b[A-Z][a-z]+)(?P<space>\s+)(?P<abbr>" + "|".join(STREETS) + r")(?P<dot>\.)?(?!\w)"
 )
 # Titles and "St." anywhere else, with their full stop: the most common reading.
-FALLBACK = {"Mr": "Mister", "Mrs": "Missus", "Ms": "Miz", "Dr": "Doctor", "Prof": "Professor", "St": "Street"}
+FALLBACK = {
+    "Mr": "Mister",
+    "Mrs": "Missus",
+    "Ms": "Miz",
+    "Dr": "Doctor",
+    "Prof": "Professor",
+    "St": "Street",
+    "Rd": "Road",
+    "Ave": "Avenue",
+    "Blvd": "Boulevard",
+}
 _FALLBACK = re.compile(r"\b(?P<abbr>" + "|".join(FALLBACK) + r")\.")
 
 
@@ -560,6 +570,7 @@ SYMBOLS = {
     "~": " about ",
     "<": " less than ",
     ">": " greater than ",
+    "%": " percent ",
 }
 _DROP = re.compile(r"[*_|^`\\{}\[\]<>]")  # markdown and brackets: formatting, not speech
 
@@ -579,8 +590,20 @@ def symbol_rule(text: str, _: Options) -> str:
     text = re.sub(r"\b(?P<a>[a-z]{2,})/(?P<b>[a-z]{2,})\b", r"\g<a> or \g<b>", text)  # "yes/no"
     text = re.sub(r"(?<=\w)/(?=\w)", " ", text)
     text = re.sub(r"(?<=\s)[<>](?=\s)", lambda m: SYMBOLS[m.group()], text)
-    text = re.sub(r"[&+=±×÷©®™§°@~]", lambda m: SYMBOLS[m.group()], text)
+    text = re.sub(r"[&+=±×÷©®™§°@~%]", lambda m: SYMBOLS[m.group()], text)
     return _DROP.sub(" ", text)
+
+
+_US_AND = re.compile(
+    r"\b(hundred|thousand|million|billion|trillion) and (?=(?:one|two|three|four|five|six|seven|eight|nine"
+    r"|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty"
+    r"|sixty|seventy|eighty|ninety)\b)"
+)
+
+
+def american_numbers(text: str, options: Options) -> str:
+    """American English says "one hundred one", British "one hundred and one" (num2words' form)."""
+    return _US_AND.sub(r"\1 ", text) if options.region == "US" else text
 
 
 # ---------------------------------------------------------------- putting it together
@@ -605,6 +628,7 @@ def rules() -> LanguageRules:
             number_rule,
             abbreviation_rule,
             symbol_rule,
+            american_numbers,
         ),
         emoji_names=True,
     )

@@ -93,6 +93,7 @@ CASES = [
     ("one thing, i.e. this", "one thing, that is this"),
     ("cats vs. dogs", "cats versus dogs"),
     ("No. 5", "number five"),
+    ("on 5th Ave. today", "on fifth Avenue today"),
     ("Gen Z", "Gen Z"),
     # units
     ("5 km", "five kilometres"),
@@ -127,6 +128,7 @@ CASES = [
     ("#1 fan", "number one fan"),
     ("yes/no", "yes or no"),
     ("*really* important", "really important"),
+    ("% of people", "percent of people"),
     ("3 x 4", "three times four"),
     ("a 4x4", "a four by four"),
     ("1.5x faster", "one point five times faster"),
@@ -158,6 +160,9 @@ def test_us_region_reads_numeric_dates_month_first_and_spells_meter() -> None:
     assert normalize("11/12/2026", "en-US") == "November twelfth, twenty twenty-six"
     assert normalize("11/12/2026", "en-GB") == "the eleventh of December twenty twenty-six"
     assert normalize("5 km", "en_US") == "five kilometers"
+    us = "one hundred one and one thousand two hundred fifty dollars"
+    assert normalize("101 and $1,250", "en-US") == us
+    assert normalize("101", "en-GB") == "one hundred and one"
 
 
 def test_no_digits_left_in_english() -> None:
