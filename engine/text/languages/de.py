@@ -13,7 +13,7 @@ _MONTHS = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|Nov
 
 def _inflect(ordinal: str, match: re.Match[str]) -> str:
     """ "am 3. Oktober" → "am dritten Oktober": after these words the ordinal takes -n."""
-    before = match.string[: match.start()]
+    before = match.string[max(0, match.start() - 10) : match.start()]
     return ordinal + "n" if _DATIVE.search(before) and ordinal.endswith("e") else ordinal
 
 

@@ -49,10 +49,12 @@ def _is_one(text: str) -> bool:
     return text.replace(",", "") == "1"
 
 
+_NEW_SENTENCE = re.compile(r"\s*$|\s+[A-Z\"'(]")
+
+
 def _keep_stop(text: str, end: int) -> str:
     """A full stop that ended an abbreviation also ends the sentence when a new one starts after it."""
-    rest = text[end:]
-    return "." if not rest.strip() or re.match(r"\s+[A-Z\"'(]", rest) else ""
+    return "." if _NEW_SENTENCE.match(text, end) else ""
 
 
 # ---------------------------------------------------------------- money
@@ -393,14 +395,16 @@ _YEAR_CONTEXT = re.compile(
     r"|[Ss]eptember|[Oo]ctober|[Nn]ovember|[Dd]ecember)\s+$",
     re.IGNORECASE,
 )
+_FOLLOWING_PLURAL = re.compile(r"\s+([a-z]+s)\b")
 _NOT_PLURAL = {"is", "was", "has", "does", "brings", "begins", "starts", "ends", "marks", "sees", "seems"}
 
 
 def _counts_things(m: re.Match[str]) -> bool:
     """ "2026 apples" counts apples; "in 2026 prices rose" and "2026 was" are years."""
-    if _YEAR_CONTEXT.search(m.string[: m.start()]):
+    # Only the word before matters; a short window keeps long messages linear.
+    if _YEAR_CONTEXT.search(m.string[max(0, m.start() - 20) : m.start()]):
         return False
-    following = re.match(r"\s+([a-z]+s)\b", m.string[m.end() :])
+    following = _FOLLOWING_PLURAL.match(m.string, m.end())
     return following is not None and following.group(1) not in _NOT_PLURAL and len(following.group(1)) > 2
 
 

@@ -20,6 +20,8 @@ from .base import LanguageRules, Options, Step
 NUM = r"(?:\d{1,3}(?:[.\u00a0\u202f]\d{3})+(?:,\d+)?|\d+,\d+|\d+\.(?!\d{3}(?!\d))\d+|\d+)"
 _NOT_BEFORE = r"(?<![\w.,])"
 _NOT_AFTER = r"(?![\w]|[.,]\d)"
+_END = re.compile(r"\s*$")
+_CAPITAL_NEXT = re.compile(r"\s+[A-ZÄÖÜÉÁ]")
 CURRENCY_CODES = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
 
 
@@ -148,10 +150,11 @@ def european_rules(code: str, lang: str, vocab: Vocabulary) -> LanguageRules:
 
         def expand(m: re.Match[str]) -> str:
             index = next(i for i, v in enumerate(m.groups()) if v is not None)
-            rest = m.string[m.end() :]
             # A stop that ends the sentence as well as the abbreviation stays; capitalised abbreviations
             # are titles ("Dr.", "Sr.", "M.") whose stop is followed by a name, not a new sentence.
-            ends = not rest.strip() or (m.group()[0].islower() and re.match(r"\s+[A-ZÄÖÜÉÁ]", rest))
+            ends = _END.match(m.string, m.end()) or (
+                m.group()[0].islower() and _CAPITAL_NEXT.match(m.string, m.end())
+            )
             stop = "." if m.group().endswith(".") and ends else ""
             return expansions[index] + stop
 
