@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from engine.text.numbers import NumberWords
+
 from .base import LanguageRules
 from .european import Vocabulary, european_rules
 
@@ -13,6 +15,18 @@ def _gender(ordinal: str, match: re.Match[str]) -> str:
     if match.group("fem"):
         return " ".join(re.sub(r"o$", "a", word) for word in ordinal.split())
     return ordinal
+
+
+MONTHS = (
+    "enero", "febrero", "marzo", "abril", "mayo", "junio",
+    "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+)  # fmt: skip
+
+
+def _date(words: NumberWords, day: int, month: str, year: int | None, _: re.Match[str]) -> str:
+    """ "27/11/2026" → "veintisiete de noviembre de dos mil veintiséis" (days are cardinal but the first)."""
+    said = f"{'primero' if day == 1 else words.cardinal(day)} de {month}"
+    return f"{said} de {words.year(year)}" if year else said
 
 
 VOCABULARY = Vocabulary(
@@ -59,6 +73,25 @@ VOCABULARY = Vocabulary(
     },
     ordinal=r"(?<![\w.,])(?P<n>\d{1,3})\.?(?:º|°|(?P<fem>ª))",
     ordinal_inflect=_gender,
+    units={
+        "km/h": ("un kilómetro por hora", "kilómetros por hora"),
+        "km": ("un kilómetro", "kilómetros"),
+        "cm": ("un centímetro", "centímetros"),
+        "mm": ("un milímetro", "milímetros"),
+        "m": ("un metro", "metros"),
+        "kg": ("un kilo", "kilos"),
+        "g": ("un gramo", "gramos"),
+        "l": ("un litro", "litros"),
+        "ml": ("un mililitro", "mililitros"),
+        "°C": ("un grado centígrado", "grados centígrados"),
+        "°": ("un grado", "grados"),
+        "h": ("un hora", "horas"),
+        "min": ("un minuto", "minutos"),
+        "GB": ("un gigabyte", "gigabytes"),
+        "MB": ("un megabyte", "megabytes"),
+    },
+    months=MONTHS,
+    say_date=_date,
 )
 
 

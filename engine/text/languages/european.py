@@ -41,6 +41,11 @@ class Vocabulary:
     ordinal: str | None = None  # regex for written ordinals, group "n" (and "fem" for a feminine marker)
     ordinal_inflect: Callable[[str, re.Match[str]], str] | None = None
     space_groups: bool = False  # French groups thousands with a plain space too: "1 000 000"
+    # "km" → ("ein Kilometer", "Kilometer"): the first form is said instead of "1 km", with its article.
+    units: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    months: tuple[str, ...] = ()  # January … December
+    # How a day-first numeric date is said: (number words, day, month name, year or None, the match).
+    say_date: Callable[[NumberWords, int, str, int | None, re.Match[str]], str] | None = None
 
 
 def parse(text: str) -> tuple[str, str]:
@@ -95,6 +100,27 @@ def european_rules(code: str, lang: str, vocab: Vocabulary) -> LanguageRules:
 
         return re.sub(r"(?<![\d:.,])(?P<h>[01]?\d|2[0-3])[:h](?P<m>[0-5]\d)(?![\d:])", clock, text)
 
+    def dates(text: str, _: Options) -> str:
+        """27.11.2026, 27/11/2026 and 2026-11-27: these languages write the day first."""
+        if vocab.say_date is None or len(vocab.months) != 12:
+            return text
+        say = vocab.say_date
+
+        def spoken(m: re.Match[str]) -> str:
+            day, month = int(m.group("d")), int(m.group("m"))
+            if not (1 <= month <= 12 and 1 <= day <= 31):
+                return m.group()
+            year = m.group("y")
+            full_year = None if not year else int(year) if len(year) == 4 else 2000 + int(year)
+            return say(words, day, vocab.months[month - 1], full_year, m)
+
+        text = re.sub(r"(?<![\d-])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d-])", spoken, text)
+        return re.sub(
+            r"(?<![\d/.,])(?P<d>\d{1,2})([/.])(?P<m>\d{1,2})\2(?P<y>\d{4}|\d{2})?(?![\d/]|[.,]\d)",
+            spoken,
+            text,
+        )
+
     def phones(text: str, _: Options) -> str:
         def phone(m: re.Match[str]) -> str:
             groups = re.findall(r"\d+", m.group())
@@ -105,6 +131,29 @@ def european_rules(code: str, lang: str, vocab: Vocabulary) -> LanguageRules:
 
         pattern = r"(?<![\w+])(?:\+\d{1,3}[\s-]?)?(?:\(?0\d{1,5}\)?[\s/-]?)\d{2,8}(?:[\s-]\d{2,8}){0,3}\b"
         return re.sub(pattern, phone, re.sub(r"(?<![\w+])\+\d{7,15}\b", phone, text))
+
+    unit_pattern = (
+        re.compile(
+            rf"{_NOT_BEFORE}(?P<sign>[-−])?(?P<num>{NUM})\s?(?P<unit>"
+            + "|".join(re.escape(u) for u in sorted(vocab.units, key=len, reverse=True))
+            + r")(?![\w/°])"
+        )
+        if vocab.units
+        else None
+    )
+
+    def units(text: str, _: Options) -> str:
+        if unit_pattern is None:
+            return text
+
+        def spoken(m: re.Match[str]) -> str:
+            one, many = vocab.units[m.group("unit")]
+            singular = parse(m.group("num")) == ("1", "") and not m.group("sign")
+            if singular:
+                return one
+            return f"{number(m.group('num'), bool(m.group('sign')))} {many}"
+
+        return unit_pattern.sub(spoken, text)
 
     def numbers(text: str, _: Options) -> str:
         def ranged(m: re.Match[str]) -> str:
@@ -166,6 +215,7 @@ def european_rules(code: str, lang: str, vocab: Vocabulary) -> LanguageRules:
         text = re.sub(r"(?<![\w@])@(?=\w)", f"{vocab.symbols['@'].strip()} ", text)
         pattern = "[" + re.escape("".join(vocab.symbols)) + "]"
         text = re.sub(pattern, lambda m: vocab.symbols[m.group()], text)
+        text = re.sub(r"(?<=\w)/(?=\w)", " ", text)
         return re.sub(r"[*_|^`\\{}\[\]<>]", " ", text)
 
     def space_groups(text: str, _: Options) -> str:
@@ -180,7 +230,9 @@ def european_rules(code: str, lang: str, vocab: Vocabulary) -> LanguageRules:
         space_groups,
         money,
         times,
+        dates,
         phones,
+        units,
         abbreviations,
         numbers,
         symbols,

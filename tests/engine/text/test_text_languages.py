@@ -29,6 +29,11 @@ GERMAN = [
     ("Äpfel usw. Dann", "Äpfel und so weiter. Dann"),
     ("Tom & Jerry", "Tom und Jerry"),
     ("www.beispiel.de", "w w w Punkt beispiel Punkt de"),
+    ("am 27.11.2026", "am siebenundzwanzigsten November zweitausendsechsundzwanzig"),
+    ("2026-11-27", "siebenundzwanzigste November zweitausendsechsundzwanzig"),
+    ("3,5 kg", "drei Komma fünf Kilogramm"),
+    ("1 h", "eine Stunde"),
+    ("-5 °C", "minus fünf Grad Celsius"),
 ]
 SPANISH = [
     ("1.000.000", "un millón"),
@@ -48,6 +53,10 @@ SPANISH = [
     ("p. ej. esto", "por ejemplo esto"),
     ("Tom & Jerry", "Tom y Jerry"),
     ("hola@ejemplo.es", "hola arroba ejemplo punto es"),
+    ("el 27/11/2026", "el veintisiete de noviembre de dos mil veintiséis"),
+    ("el 1/5/2026", "el primero de mayo de dos mil veintiséis"),
+    ("1 kg", "un kilo"),
+    ("5 km", "cinco kilómetros"),
 ]
 FRENCH = [
     ("1 000 000", "un million"),
@@ -61,6 +70,10 @@ FRENCH = [
     ("à 15h30", "à quinze heures trente"),
     ("M. Dupont", "monsieur Dupont"),
     ("50 %", "cinquante pour cent"),
+    ("le 27/11/2026", "le vingt-sept novembre deux mille vingt-six"),
+    ("le 1/5/2026", "le premier mai deux mille vingt-six"),
+    ("1 min", "une minute"),
+    ("16 Go", "seize gigaoctets"),
 ]
 
 
