@@ -45,8 +45,10 @@ def prepare_text(
     """
     if text is None or not text.strip():
         raise EmptyText()
-    if len(text) > max_chars:
-        raise TextTooLong(len(text), max_chars)
+    # Leading and trailing whitespace (a pasted message often has some) is not held against the person.
+    length = len(text.strip())
+    if length > max_chars:
+        raise TextTooLong(length, max_chars)
     if pronunciations:
         text = apply_pronunciations(text, pronunciations)
     spoken = normalize(text, language, speak_emoji=speak_emoji)

@@ -611,11 +611,11 @@ def american_numbers(text: str, options: Options) -> str:
 
 
 # ---------------------------------------------------------------- putting it together
+_URL = url_rule(WORDS, N.digits)
+
+
 def _urls(text: str, _: Options) -> str:
     return _URL(text)
-
-
-_URL = url_rule(WORDS, N.digits)
 
 
 def rules() -> LanguageRules:

@@ -35,6 +35,10 @@ def test_limit_counts_the_raw_text() -> None:
     assert "31 characters" in caught.value.message and "30" in caught.value.message
 
 
+def test_surrounding_whitespace_does_not_count() -> None:
+    assert prepare_text("\n  hello  \n" + " " * 50, max_chars=5) == "hello"
+
+
 def test_default_limit_is_1000() -> None:
     prepare_text("word " * 200)
     with pytest.raises(TextTooLong):
