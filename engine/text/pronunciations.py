@@ -18,13 +18,19 @@ def apply_pronunciations(text: str, pronunciations: Mapping[str, str]) -> str:
     }
     if not cleaned:
         return text
-    pattern = _pattern(tuple(sorted(cleaned, key=lambda k: (-len(k), k))))
-    result = pattern.sub(lambda m: cleaned[" ".join(m.group().split()).lower()], text)
-    return " ".join(result.split(" ")) if result != text else text
+    keys = tuple(sorted(cleaned, key=lambda k: (-len(k), k)))
+    pattern = _pattern(keys)
+    # The matching key is known from the group that matched, not by lower-casing the text again (case
+    # folding is not one-to-one: "İ" lower-cases to two characters). Spaces left by an empty replacement
+    # are tidied by normalisation, which always follows.
+    return pattern.sub(lambda m: cleaned[keys[int(m.lastgroup[1:])]], text)
 
 
 @lru_cache(maxsize=256)
 def _pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = (r"\s+".join(re.escape(part) for part in key.split(" ")) for key in keys)
+    alternatives = (
+        f"(?P<k{i}>" + r"\s+".join(re.escape(part) for part in key.split(" ")) + ")"
+        for i, key in enumerate(keys)
+    )
     # Whole words: no word character may touch either end (keys such as "C++" still match).
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)

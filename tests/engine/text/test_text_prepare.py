@@ -63,6 +63,16 @@ def test_apply_pronunciations(text: str, overrides: dict[str, str], expected: st
     assert apply_pronunciations(text, overrides) == expected
 
 
+def test_case_folding_that_changes_length_is_safe() -> None:
+    spoken = apply_pronunciations("İstanbul and istanbul", {"istanbul": "Constantinople"})
+    assert spoken == "Constantinople and Constantinople"
+
+
+def test_many_overrides() -> None:
+    overrides = {f"word{i}": f"say {i}" for i in range(300)}
+    assert apply_pronunciations("word7 and word250", overrides) == "say 7 and say 250"
+
+
 def test_replacement_text_is_literal() -> None:
     assert apply_pronunciations("x", {"x": r"\1 \g<0>"}) == r"\1 \g<0>"
 
