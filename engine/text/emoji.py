@@ -55,6 +55,23 @@ _CLDR_NAMES = {
     "\U0001f198": "SOS button",
     "\U0001f3b5": "musical note",
     "\U0001f3b6": "musical notes",
+    "\U0001f618": "face blowing a kiss",
+    "\U0001f605": "grinning face with sweat",
+    "\U0001f606": "grinning squinting face",
+    "\U0001f603": "grinning face with big eyes",
+    "\U0001f604": "grinning face with smiling eyes",
+    "\U0001f601": "beaming face with smiling eyes",
+    "\U0001f621": "enraged face",
+    "\U0001f60d": "smiling face with heart-eyes",
+    "\U0001f917": "smiling face with open hands",
+    "\u263a": "smiling face",
+    "\u2708": "airplane",
+    "\u2702": "scissors",
+    "\u27a1": "right arrow",
+    "\u2b05": "left arrow",
+    "\u2b06": "up arrow",
+    "\u2b07": "down arrow",
+    "\u2716": "multiply",
 }
 # Joined sequences whose name is not the sum of their parts.
 _SEQUENCE_NAMES = {
@@ -112,7 +129,9 @@ def _name_of(char: str) -> str:
     if not name:
         return ""
     name = re.sub(r"\b(SIGN|SYMBOL|EMOJI COMPONENT)\b", "", name)
-    name = re.sub(r"^(HEAVY|BLACK|WHITE) (?=.+ (HEART|STAR|CHECK|MARK))", "", name)
+    if ord(char) < 0x1F000:
+        # In the older symbol blocks "HEAVY"/"BLACK" describe the glyph's weight, not what it shows.
+        name = re.sub(r"^(?:HEAVY |BLACK )+", "", name)
     return " ".join(name.lower().split())
 
 
