@@ -518,7 +518,8 @@ _ABBREVIATION = re.compile(
     re.IGNORECASE,
 )
 _ABBREVIATION_WORDS = list(ABBREVIATIONS.values())
-NUMBER_SIGN = re.compile(r"\b(?:No|Nos|no|nr|Nr)\.?\s?(?=\d)")
+# "No. 5" and "No5" are "number five"; "no 5" without the stop is usually just "no" ("no 5 people").
+NUMBER_SIGN = re.compile(r"\b(?:No|no|Nos|nos|Nr|nr)\.\s?(?=\d)|\bNo(?=\d)")
 _TITLE = re.compile(
     r"\b(?:(?P<abbr>" + "|".join(TITLES) + r")\.?|(?P<dotted>" + "|".join(DOTTED_TITLES) + r")\.)(?=\s+[A-Z])"
 )

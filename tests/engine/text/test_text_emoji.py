@@ -20,6 +20,7 @@ SPOKEN = [
     ("nice :)", "nice, smiling face"),
     ("<3 you", "red heart, you"),
     ("😀😢", "grinning face, crying face"),
+    ("✂ ☎ ★", "scissors, telephone, star"),
 ]
 
 

@@ -93,6 +93,7 @@ CASES = [
     ("one thing, i.e. this", "one thing, that is this"),
     ("cats vs. dogs", "cats versus dogs"),
     ("No. 5", "number five"),
+    ("no 5 people came", "no five people came"),
     ("on 5th Ave. today", "on fifth Avenue today"),
     ("Gen Z", "Gen Z"),
     # units
