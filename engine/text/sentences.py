@@ -12,92 +12,25 @@ import re
 
 from engine.text.language import base_language
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Abbreviations that are followed by more of the same sentence (titles, "e.g."), per base language.
 _NO_BREAK = {
-    "en": {
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "st",
-        "mt",
-        "capt",
-        "sgt",
-        "lt",
-        "gen",
-        "rev",
-        "fr",
-        "jr",
-        "sr",
-        "vs",
-        "e.g",
-        "i.e",
-        "approx",
-        "no",
-        "nos",
-        "fig",
-        "vol",
-        "ch",
-        "p",
-        "pp",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "a.k.a",
-        "inc",
-        "ltd",
-        "co",
-        "dept",
-    },
-    "de": {
-        "dr",
-        "prof",
-        "hr",
-        "fr",
-        "nr",
-        "z.b",
-        "d.h",
-        "u.a",
-        "bzw",
-        "ca",
-        "evtl",
-        "ggf",
-        "inkl",
-        "vgl",
-        "bspw",
-        "str",
-        "tel",
-    },
-    "es": {
-        "sr",
-        "sra",
-        "srta",
-        "dr",
-        "dra",
-        "ud",
-        "uds",
-        "p.ej",
-        "núm",
-        "aprox",
-        "av",
-        "avda",
-        "prof",
-        "sto",
-        "sta",
-        "ee.uu",
-    },
-    "fr": {"m", "mm", "mme", "mlle", "dr", "pr", "p.ex", "c.-à-d", "env", "av", "tél"},
+    "en": _words(
+        "mr mrs ms dr prof st mt capt sgt lt gen rev fr jr sr vs e.g i.e approx a.k.a inc ltd co dept "
+        "jan feb mar apr jun jul aug sep sept oct nov dec"
+    ),
+    "de": _words("dr prof hr fr nr z.b d.h u.a bzw ca evtl ggf inkl vgl bspw str tel"),
+    "es": _words("sr sra srta dr dra ud uds p.ej núm aprox av avda prof sto sta ee.uu"),
+    "fr": _words("m mm mme mlle dr pr p.ex c.-à-d env av tél"),
 }
+# These only continue the sentence before a number ("No. 5", "p. 12"); "I said no." ends one.
+_NO_BREAK_BEFORE_DIGIT = _words("no nos nr p pp fig vol ch núm")
+_DIGIT_NEXT = re.compile(r"\s*\d")
+_LOWER_NEXT = re.compile(r"\s*[^\W\d_]")
 _BOUNDARY = re.compile(r"(?:\.\.\.|[.!?…]+)[\"'”’)\]]*(?=\s)|\n+")
 _WORD_BEFORE = re.compile(r"(\S+)$")
 
@@ -106,7 +39,7 @@ def split_sentences(text: str, language: str = "en", max_chars: int = 300) -> li
     """Sentences of `text`, each at most `max_chars` long (longer ones are cut at commas, then spaces)."""
     if max_chars < 1:
         raise ValueError("max_chars must be positive")
-    no_break = _NO_BREAK.get(base_language(language), set())
+    no_break = _NO_BREAK.get(base_language(language), frozenset())
     sentences: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
@@ -119,19 +52,22 @@ def split_sentences(text: str, language: str = "en", max_chars: int = 300) -> li
     return sentences
 
 
-def _ends_sentence(text: str, match: re.Match[str], no_break: set[str]) -> bool:
+def _ends_sentence(text: str, match: re.Match[str], no_break: frozenset[str]) -> bool:
     mark = match.group()
     if not mark.startswith("."):
         return True
     if mark.startswith("..."):
         # An ellipsis followed by lower case is a pause inside the sentence.
-        following = text[match.end() :].lstrip()
-        return not following or not following[0].islower()
-    word = _WORD_BEFORE.search(text[: match.start()])
+        following = _LOWER_NEXT.match(text, match.end())
+        return following is None or not following.group().strip().islower()
+    # Abbreviations are short: looking at a few characters back keeps long messages linear.
+    word = _WORD_BEFORE.search(text[max(0, match.start() - 24) : match.start()])
     if word is None:
         return True
     token = word.group(1).lstrip("\"'“‘([").lower()
     if token in no_break:
+        return False
+    if token in _NO_BREAK_BEFORE_DIGIT and _DIGIT_NEXT.match(text, match.end()):
         return False
     # A single capital letter ("J. Smith") is an initial.
     return not (len(token) == 1 and token.isalpha() and word.group(1)[-1].isupper())

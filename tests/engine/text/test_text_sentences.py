@@ -64,6 +64,14 @@ def test_language_specific_abbreviations() -> None:
     assert split_sentences("El Sr. García llegó. Bien.", "es") == ["El Sr. García llegó.", "Bien."]
 
 
+def test_number_abbreviations_only_hold_before_a_number() -> None:
+    assert split_sentences("See No. 5 on p. 12. I said no. Then left.") == [
+        "See No. 5 on p. 12.",
+        "I said no.",
+        "Then left.",
+    ]
+
+
 def test_invalid_limit() -> None:
     with pytest.raises(ValueError):
         split_sentences("hi", max_chars=0)
