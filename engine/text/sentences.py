@@ -54,12 +54,12 @@ def split_sentences(text: str, language: str = "en", max_chars: int = 300) -> li
 
 def _ends_sentence(text: str, match: re.Match[str], no_break: frozenset[str]) -> bool:
     mark = match.group()
-    if not mark.startswith("."):
-        return True
-    if mark.startswith("..."):
+    if mark.startswith(("...", "…")):
         # An ellipsis followed by lower case is a pause inside the sentence.
         following = _LOWER_NEXT.match(text, match.end())
         return following is None or not following.group().strip().islower()
+    if not mark.startswith("."):
+        return True
     # Abbreviations are short: looking at a few characters back keeps long messages linear.
     word = _WORD_BEFORE.search(text[max(0, match.start() - 24) : match.start()])
     if word is None:

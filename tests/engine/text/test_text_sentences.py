@@ -32,6 +32,7 @@ def test_closing_quotes_stay_with_their_sentence() -> None:
 
 def test_ellipsis_before_a_capital_ends_a_sentence() -> None:
     assert split_sentences("Wait... What?") == ["Wait...", "What?"]
+    assert split_sentences("Wait… what? Ok… Fine.") == ["Wait… what?", "Ok…", "Fine."]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\n"])
