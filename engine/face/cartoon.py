@@ -13,6 +13,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Iterator
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -37,79 +38,95 @@ def _quantise_mouth(m: MouthShape) -> tuple[int, int, int, int]:
     return (round(m.open * 64), round(m.width * 32), round(m.teeth * 16), round(m.tongue * 16))
 
 
+Patch = tuple[np.ndarray, tuple[int, int]]  # premultiplied RGBA pixels and their (x, y) in the frame
+
+
+def _premultiplied(image: Image.Image) -> np.ndarray:
+    return np.array(image.convert("RGBA").convert("RGBa"), dtype=np.uint8)
+
+
+def _over(dst: np.ndarray, src: np.ndarray) -> None:
+    """Porter-Duff "over" in place: premultiplied `src` (…, 4) onto `dst` (…, 3 or 4)."""
+    inv = 255 - src[..., 3:4].astype(np.uint16)
+    channels = dst.shape[-1]
+    x = dst.astype(np.uint16) * inv + 128  # ≤ 65153: fits in 16 bits
+    blended = (x + (x >> 8)) >> 8  # exact, rounded x·(255-a)/255 without a division
+    dst[...] = blended.astype(np.uint8) + src[..., :channels]
+
+
 class CartoonAvatar:
     """One style at one size: the cached layers and the per-frame compositing."""
 
     def __init__(self, style: Style, size: int) -> None:
         self.style, self.size = style, size
-        background = draw.draw_background(style, size).convert("RGBA")
+        self._background = draw.draw_background(style, size).convert("RGBA")
         self._body = draw.draw_body(style, size)
-        self._background = background
         head, (hx, hy) = draw.draw_head(style, size)
         # Room around the head so a small turn never clips it.
         pad = max(2, round(0.04 * size))
         x0, y0 = max(0, hx - pad), max(0, hy - pad)
         x1, y1 = min(size, hx + head.width + pad), min(size, hy + head.height + pad)
-        self._head = Image.new("RGBA", (x1 - x0, y1 - y0), (0, 0, 0, 0))
-        self._head.paste(head, (hx - x0, hy - y0))
+        canvas = Image.new("RGBA", (x1 - x0, y1 - y0), (0, 0, 0, 0))
+        canvas.paste(head, (hx - x0, hy - y0))
+        self._head = _premultiplied(canvas)
         self._head_xy = (x0, y0)
-        self._pivot = (draw.PIVOT[0] * size - self._head_xy[0], draw.PIVOT[1] * size - self._head_xy[1])
-        self._bases: dict[int, Image.Image] = {}
-        self._eyes: dict[int, tuple[Image.Image, tuple[int, int]]] = {}
-        self._mouths: OrderedDict[tuple[int, int, int, int], tuple[Image.Image, tuple[int, int]]] = OrderedDict()
+        self._pivot = (draw.PIVOT[0] * size - x0, draw.PIVOT[1] * size - y0)
+        self._bases: dict[int, np.ndarray] = {}
+        self._eyes: dict[int, Patch] = {}
+        self._mouths: OrderedDict[tuple[int, int, int, int], Patch] = OrderedDict()
 
-    def _base(self, breath: float) -> Image.Image:
+    def _base(self, breath: float) -> np.ndarray:
         key = round(breath * 8)
         if key not in self._bases:
             shift = -key / 8 * BREATH_BODY * self.size  # breathing in lifts the shoulders
             body = self._body.transform(
                 self._body.size, Image.Transform.AFFINE, (1, 0, 0, 0, 1, -shift), Image.Resampling.BILINEAR
             )
-            self._bases[key] = Image.alpha_composite(self._background, body)
+            self._bases[key] = np.array(Image.alpha_composite(self._background, body).convert("RGB"))
         return self._bases[key]
 
-    def _eye_patch(self, blink: float) -> tuple[Image.Image, tuple[int, int]]:
+    def _eye_patch(self, blink: float) -> Patch:
         key = round(min(max(blink, 0.0), 1.0) * _BLINK_LEVELS)
         if key not in self._eyes:
-            self._eyes[key] = draw.draw_eyes(self.style, self.size, key / _BLINK_LEVELS)
+            image, xy = draw.draw_eyes(self.style, self.size, key / _BLINK_LEVELS)
+            self._eyes[key] = (_premultiplied(image), xy)
         return self._eyes[key]
 
-    def _mouth_patch(self, mouth: MouthShape) -> tuple[Image.Image, tuple[int, int]]:
+    def _mouth_patch(self, mouth: MouthShape) -> Patch:
         key = _quantise_mouth(mouth)
         hit = self._mouths.get(key)
         if hit is not None:
             self._mouths.move_to_end(key)
             return hit
         q = MouthShape(open=key[0] / 64, width=key[1] / 32, teeth=key[2] / 16, tongue=key[3] / 16)
-        patch = draw.draw_mouth(self.style, self.size, q)
+        image, xy = draw.draw_mouth(self.style, self.size, q)
+        patch = (_premultiplied(image), xy)
         self._mouths[key] = patch
         if len(self._mouths) > _MOUTH_CACHE:
             self._mouths.popitem(last=False)
         return patch
 
-    def frame(self, pose: Pose, mouth: MouthShape) -> np.ndarray:
-        """One RGB frame (size, size, 3) for an idle pose and a mouth shape."""
+    def frame(self, pose: Pose, mouth: MouthShape, out: np.ndarray | None = None) -> np.ndarray:
+        """One RGB frame (size, size, 3) for an idle pose and a mouth shape, written into `out` if given."""
         head = self._head.copy()
         hx, hy = self._head_xy
-        for patch, (px, py) in (self._eye_patch(pose.blink), self._mouth_patch(mouth)):
-            head.alpha_composite(patch, dest=(px - hx, py - hy))
+        for pixels, (px, py) in (self._eye_patch(pose.blink), self._mouth_patch(mouth)):
+            h, w = pixels.shape[:2]
+            _over(head[py - hy : py - hy + h, px - hx : px - hx + w], pixels)
         size = self.size
         tx = (pose.dx + pose.yaw * YAW_SHIFT) * size
         ty = (pose.dy - pose.pitch * PITCH_SHIFT - pose.breath * BREATH_HEAD) * size
-        theta = np.radians(pose.roll)
-        cos, sin = float(np.cos(theta)), float(np.sin(theta))
-        px, py = self._pivot
-        # Output → input mapping (what PIL's affine wants): rotate back about the pivot, minus the shift.
-        ox, oy = px + tx, py + ty
-        coeffs = (cos, sin, px - cos * ox - sin * oy, -sin, cos, py + sin * ox - cos * oy)
-        moved = (
-            head.convert("RGBa")
-            .transform(head.size, Image.Transform.AFFINE, coeffs, Image.Resampling.BILINEAR)
-            .convert("RGBA")
+        # Rotate about the neck, then shift: a 2×3 forward matrix for OpenCV.
+        matrix = cv2.getRotationMatrix2D(self._pivot, -pose.roll, 1.0)
+        matrix[:, 2] += (tx, ty)
+        moved = cv2.warpAffine(
+            head, matrix, (head.shape[1], head.shape[0]), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0, 0)
         )
-        out = self._base(pose.breath).copy()
-        out.alpha_composite(moved, dest=(hx, hy))
-        return np.asarray(out)[..., :3]
+        if out is None:
+            out = np.empty((size, size, 3), dtype=np.uint8)
+        out[...] = self._base(pose.breath)
+        _over(out[hy : hy + moved.shape[0], hx : hx + moved.shape[1]], moved)
+        return out
 
 
 class CartoonFaceEngine:
@@ -157,5 +174,5 @@ class CartoonFaceEngine:
             stop = min(n, start + BATCH_FRAMES)
             batch = np.empty((stop - start, size, size, 3), dtype=np.uint8)
             for i in range(start, stop):
-                batch[i - start] = avatar.frame(motion[i], track.frames[i].mouth)
+                avatar.frame(motion[i], track.frames[i].mouth, out=batch[i - start])
             yield batch

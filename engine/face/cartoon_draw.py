@@ -71,12 +71,12 @@ class _Pen:
             self.draw.ellipse((x - r, y - r, x + r, y + r), fill=fill)
 
 
-def _smooth_closed(pts: list[tuple[float, float]], steps: int = 8) -> list[tuple[float, float]]:
-    """Catmull-Rom through the points of a closed outline."""
+def _smooth_path(pts: list[tuple[float, float]], steps: int = 8) -> list[tuple[float, float]]:
+    """Catmull-Rom through the points of an open path (end points repeated so it starts and ends on them)."""
+    ext = [pts[0], *pts, pts[-1]]
     out = []
-    n = len(pts)
-    for i in range(n):
-        p0, p1, p2, p3 = pts[i - 1], pts[i], pts[(i + 1) % n], pts[(i + 2) % n]
+    for i in range(1, len(ext) - 2):
+        p0, p1, p2, p3 = ext[i - 1], ext[i], ext[i + 1], ext[i + 2]
         for s in range(steps):
             t = s / steps
             t2, t3 = t * t, t * t * t
@@ -92,6 +92,7 @@ def _smooth_closed(pts: list[tuple[float, float]], steps: int = 8) -> list[tuple
                     for a, b, c, d in zip(p0, p1, p2, p3, strict=True)
                 )
             )
+    out.append(pts[-1])
     return out  # type: ignore[return-value]
 
 
@@ -135,21 +136,21 @@ def draw_body(style: Style, size: int) -> Image.Image:
     pen = _Pen(img, size, ss)
     skin, skin_dark, line = style.skin, shade(style.skin, 0.82), shade(style.skin, 0.55)
     # Neck, with a soft shadow under the chin.
-    neck = [(0.447, 0.58), (0.553, 0.58), (0.558, 0.86), (0.442, 0.86)]
+    neck = [(0.443, 0.58), (0.557, 0.58), (0.563, 0.8), (0.437, 0.8)]
     pen.polygon(neck, fill=skin, outline=line, width=OUTLINE)
-    pen.polygon([(0.447, 0.6), (0.553, 0.6), (0.553, 0.7), (0.5, 0.725), (0.447, 0.7)], fill=skin_dark)
+    pen.polygon([(0.443, 0.6), (0.557, 0.6), (0.557, 0.69), (0.5, 0.715), (0.443, 0.69)], fill=skin_dark)
     # Shoulders: a wide rounded shape, with the neckline cut in it.
     shirt, shirt_line = style.shirt, shade(style.shirt, 0.6)
-    body = _arc_points((0.5, 1.16), (0.43, 0.37), -90, 90, 60)
+    body = _arc_points((0.5, 1.1), (0.44, 0.365), -90, 90, 60)
     body = [(-0.02, 1.02), *body, (1.02, 1.02)]
     pen.polygon(body, fill=shirt, outline=shirt_line, width=OUTLINE)
-    neckline = _arc_points((0.5, 0.792), (0.085, 0.075), 95, 265, 30)
+    neckline = _arc_points((0.5, 0.738), (0.088, 0.075), 95, 265, 30)
     pen.polygon(neckline, fill=skin)
     pen.line(neckline, style.collar, 0.014)
     pen.line(neckline, shirt_line, 0.004)
     # A little fold at each shoulder.
-    pen.line([(0.3, 0.9), (0.31, 0.97)], shade(shirt, 0.85), 0.006)
-    pen.line([(0.7, 0.9), (0.69, 0.97)], shade(shirt, 0.85), 0.006)
+    pen.line([(0.29, 0.86), (0.3, 0.95)], shade(shirt, 0.85), 0.006)
+    pen.line([(0.71, 0.86), (0.7, 0.95)], shade(shirt, 0.85), 0.006)
     return img.resize((size, size), Image.Resampling.LANCZOS)
 
 
@@ -175,9 +176,9 @@ def _hair_back(pen: _Pen, style: Style) -> None:
 _HAIRLINES: dict[str, tuple[float, float, list[tuple[float, float]]]] = {
     # (start angle, end angle) of the hair's outer edge, then the hairline from right to left.
     "short": (
-        -103,
-        103,
-        [(0.695, 0.42), (0.685, 0.34), (0.63, 0.29), (0.55, 0.285), (0.44, 0.31), (0.36, 0.345), (0.31, 0.42)],
+        -97,
+        97,
+        [(0.703, 0.45), (0.686, 0.35), (0.625, 0.3), (0.52, 0.298), (0.42, 0.322), (0.35, 0.36), (0.3, 0.45)],
     ),
     "long": (
         -118,
@@ -187,17 +188,17 @@ _HAIRLINES: dict[str, tuple[float, float, list[tuple[float, float]]]] = {
     "curly": (
         -100,
         100,
-        [(0.69, 0.4), (0.66, 0.31), (0.58, 0.275), (0.5, 0.285), (0.42, 0.275), (0.34, 0.31), (0.31, 0.4)],
+        [(0.705, 0.44), (0.665, 0.31), (0.58, 0.275), (0.5, 0.285), (0.42, 0.275), (0.335, 0.31), (0.295, 0.44)],
     ),
     "bun": (
         -98,
         98,
-        [(0.69, 0.4), (0.67, 0.31), (0.6, 0.26), (0.5, 0.245), (0.4, 0.26), (0.33, 0.31), (0.31, 0.4)],
+        [(0.705, 0.44), (0.675, 0.31), (0.6, 0.26), (0.5, 0.245), (0.4, 0.26), (0.325, 0.31), (0.295, 0.44)],
     ),
     "crop": (
         -96,
         96,
-        [(0.69, 0.39), (0.675, 0.3), (0.6, 0.265), (0.5, 0.26), (0.4, 0.265), (0.325, 0.3), (0.31, 0.39)],
+        [(0.707, 0.44), (0.68, 0.31), (0.6, 0.265), (0.5, 0.26), (0.4, 0.265), (0.32, 0.31), (0.293, 0.44)],
     ),
 }
 
@@ -207,7 +208,7 @@ def _hair_front(pen: _Pen, style: Style) -> None:
     a0, a1, hairline = _HAIRLINES[style.hair_style]
     grow = 0.022 if style.hair_style != "crop" else 0.012
     outer = _arc_points((HEAD_C[0], HEAD_C[1] - 0.006), (HEAD_R[0] + grow, HEAD_R[1] + grow), a0, a1, 48)
-    inner = _smooth_closed(hairline, 8)[: 8 * (len(hairline) - 1) + 1]
+    inner = _smooth_path(hairline, 8)
     shape = outer + inner
     pen.polygon(shape, fill=hair, outline=line, width=OUTLINE)
     # A highlight stroke gives the hair some volume.
@@ -238,7 +239,9 @@ def draw_head(style: Style, size: int) -> tuple[Image.Image, tuple[int, int]]:
     face_mask = Image.new("L", img.size, 0)
     _Pen(face_mask, size, ss).polygon(face, fill=255)
     blush = ImageChops.multiply(blush, face_mask)
-    img.paste(mix(skin, (232, 110, 110), 0.55) + (255,), (0, 0), blush)
+    # Darker skin shows a blush as a deeper, warmer tone rather than pink.
+    rosy = mix(skin, (232, 110, 110), 0.5) if sum(skin) > 420 else mix(skin, (170, 70, 60), 0.3)
+    img.paste(rosy + (255,), (0, 0), blush)
     _hair_front(pen, style)
     # Eyebrows: soft, slightly arched.
     brow = shade(style.hair, 0.85) if sum(style.hair) < 450 else shade(style.hair, 0.62)
@@ -248,7 +251,7 @@ def draw_head(style: Style, size: int) -> tuple[Image.Image, tuple[int, int]]:
         pen.line(_smooth_open(pts), brow, 0.012)
     # Nose: a gentle curve and a hint of nostrils.
     nose = shade(skin, 0.72)
-    pen.line([(0.506, 0.47), (0.512, 0.505), (0.514, 0.515)], shade(skin, 0.85), 0.006)
+    pen.ellipse((0.5, 0.503), (0.012, 0.01), fill=shade(skin, 1.12))  # a soft highlight on the tip
     pen.line(_smooth_open([(0.484, 0.515), (0.5, 0.527), (0.516, 0.515)]), nose, 0.0065)
     small = img.resize((size, size), Image.Resampling.LANCZOS)
     box = small.getbbox() or (0, 0, size, size)
@@ -334,7 +337,8 @@ def _mouth_geometry(m: MouthShape, n: int = 33) -> _MouthGeometry:
     cx, cy = MOUTH_C
     width = max(-1.0, min(1.0, m.width))
     hw = 0.048 * (1 + 0.32 * width) if width >= 0 else 0.048 * (1 + 0.42 * width)
-    opening = 0.008 + 0.078 * max(0.0, min(1.0, m.open)) * (1 - 0.15 * max(width, 0))
+    hw *= 1 + 0.08 * max(0.0, min(1.0, m.open))
+    opening = 0.008 + 0.06 * max(0.0, min(1.0, m.open)) * (1 - 0.15 * max(width, 0))
     if m.open <= 0.02:
         opening = 0.0
     power = 0.45 if width < 0 else 0.75 + 0.35 * width  # rounded lips are oval, spread lips flatter

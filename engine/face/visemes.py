@@ -204,6 +204,13 @@ def _loudness_gain(utterance: Utterance, n_frames: int, fps: float) -> np.ndarra
     return np.convolve(np.pad(gain, 1, mode="edge"), np.ones(3) / 3, mode="valid")
 
 
+def _soft_limit(x: np.ndarray, knee: float = 0.8) -> np.ndarray:
+    """Clamp to 0…1 but ease into the top, so louder or stressed vowels still open a little more."""
+    x = np.maximum(x, 0.0)
+    top = knee + (1 - knee) * np.tanh((x - knee) / (1 - knee))
+    return np.where(x > knee, top, x)
+
+
 def viseme_track(utterance: Utterance, fps: float) -> VisemeTrack:
     """The mouth to draw for each video frame: exactly frame_count(utterance.duration_s, fps) frames."""
     if fps <= 0:
@@ -256,7 +263,7 @@ def viseme_track(utterance: Utterance, fps: float) -> VisemeTrack:
     for axis in (0, 2, 3):  # open, teeth, tongue all hide behind closed lips
         per_frame[axis] *= closure
 
-    per_frame[0] = np.clip(per_frame[0], 0.0, 1.0)
+    per_frame[0] = _soft_limit(per_frame[0])
     per_frame[1] = np.clip(per_frame[1], -1.0, 1.0)
     per_frame[2:] = np.clip(per_frame[2:], 0.0, 1.0)
     per_frame[np.abs(per_frame) < 1e-3] = 0.0  # deep silence is exactly the rest shape
