@@ -188,7 +188,15 @@ _HAIRLINES: dict[str, tuple[float, float, list[tuple[float, float]]]] = {
     "curly": (
         -100,
         100,
-        [(0.705, 0.44), (0.665, 0.31), (0.58, 0.275), (0.5, 0.285), (0.42, 0.275), (0.335, 0.31), (0.295, 0.44)],
+        [
+            (0.705, 0.44),
+            (0.665, 0.31),
+            (0.58, 0.275),
+            (0.5, 0.285),
+            (0.42, 0.275),
+            (0.335, 0.31),
+            (0.295, 0.44),
+        ],
     ),
     "bun": (
         -98,
@@ -212,8 +220,11 @@ def _hair_front(pen: _Pen, style: Style) -> None:
     shape = outer + inner
     pen.polygon(shape, fill=hair, outline=line, width=OUTLINE)
     # A highlight stroke gives the hair some volume.
-    pen.line(_arc_points((HEAD_C[0], HEAD_C[1] - 0.01), (HEAD_R[0] - 0.03, HEAD_R[1] - 0.02), -40, -8, 12),
-             shine, 0.008)
+    pen.line(
+        _arc_points((HEAD_C[0], HEAD_C[1] - 0.01), (HEAD_R[0] - 0.03, HEAD_R[1] - 0.02), -40, -8, 12),
+        shine,
+        0.008,
+    )
 
 
 def draw_head(style: Style, size: int) -> tuple[Image.Image, tuple[int, int]]:
@@ -241,7 +252,7 @@ def draw_head(style: Style, size: int) -> tuple[Image.Image, tuple[int, int]]:
     blush = ImageChops.multiply(blush, face_mask)
     # Darker skin shows a blush as a deeper, warmer tone rather than pink.
     rosy = mix(skin, (232, 110, 110), 0.5) if sum(skin) > 420 else mix(skin, (170, 70, 60), 0.3)
-    img.paste(rosy + (255,), (0, 0), blush)
+    img.paste((*rosy, 255), (0, 0), blush)
     _hair_front(pen, style)
     # Eyebrows: soft, slightly arched.
     brow = shade(style.hair, 0.85) if sum(style.hair) < 450 else shade(style.hair, 0.62)
@@ -299,15 +310,19 @@ def draw_eyes(style: Style, size: int, blink: float) -> tuple[Image.Image, tuple
             lid_mask = Image.new("L", img.size, 0)
             edge = _lid_edge(c, rx, ry, blink)
             _Pen(lid_mask, size, ss, (x0, y0)).polygon(
-                [(c[0] - rx * 1.1, c[1] - ry * 1.2), (c[0] + rx * 1.1, c[1] - ry * 1.2), *edge[::-1]], fill=255
+                [(c[0] - rx * 1.1, c[1] - ry * 1.2), (c[0] + rx * 1.1, c[1] - ry * 1.2), *edge[::-1]],
+                fill=255,
             )
-            img.paste(lid + (255,), (0, 0), ImageChops.multiply(lid_mask, mask))
+            img.paste((*lid, 255), (0, 0), ImageChops.multiply(lid_mask, mask))
             pen.line(edge, line, 0.0045 + 0.002 * blink)
         # Outline: a bolder upper lash line, a lighter lower one.
         pen.line(_arc_points(c, (rx, ry), -100, 100, 30), line, 0.0065)
         pen.line(_arc_points(c, (rx, ry), 115, 245, 20), shade(style.skin, 0.6), 0.0025)
-        pen.line([(c[0] + side * rx * 0.98, c[1] - ry * 0.18), (c[0] + side * (rx + 0.009), c[1] - ry * 0.55)],
-                 line, 0.005)
+        pen.line(
+            [(c[0] + side * rx * 0.98, c[1] - ry * 0.18), (c[0] + side * (rx + 0.009), c[1] - ry * 0.55)],
+            line,
+            0.005,
+        )
     small = img.reduce(ss)
     return small, (x0, y0)
 
@@ -382,8 +397,11 @@ def draw_mouth(style: Style, size: int, m: MouthShape) -> tuple[Image.Image, tup
         height = g.lower[len(g.lower) // 2][1] - g.upper[len(g.upper) // 2][1]
         if m.tongue > 0.02:
             ty = g.lower[len(g.lower) // 2][1] + 0.02 * (1 - m.tongue) - 0.004
-            ipen.ellipse((MOUTH_C[0], ty), (g.half_width * 0.62, 0.012 + 0.35 * height * m.tongue),
-                         fill=(222, 104, 112))
+            ipen.ellipse(
+                (MOUTH_C[0], ty),
+                (g.half_width * 0.62, 0.012 + 0.35 * height * m.tongue),
+                fill=(222, 104, 112),
+            )
             ipen.line([(MOUTH_C[0], ty - 0.01), (MOUTH_C[0], ty + 0.004)], (190, 80, 90), 0.002)
         if m.teeth > 0.02:
             depth = min(0.022, 0.06 * height + 0.004) * m.teeth

@@ -21,13 +21,13 @@ def hex_rgb(code: str) -> RGB:
 def shade(c: RGB, factor: float) -> RGB:
     """Darker (factor < 1) or lighter (factor > 1, towards white) version of a colour."""
     if factor <= 1:
-        return tuple(int(round(v * factor)) for v in c)  # type: ignore[return-value]
+        return tuple(round(v * factor) for v in c)  # type: ignore[return-value]
     t = factor - 1
-    return tuple(int(round(v + (255 - v) * t)) for v in c)  # type: ignore[return-value]
+    return tuple(round(v + (255 - v) * t) for v in c)  # type: ignore[return-value]
 
 
 def mix(a: RGB, b: RGB, t: float) -> RGB:
-    return tuple(int(round(x + (y - x) * t)) for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
+    return tuple(round(x + (y - x) * t) for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
 
 
 SKINS: dict[str, RGB] = {

@@ -87,7 +87,9 @@ def test_mouth_shapes_match_their_visemes() -> None:
         assert 0 <= m.open <= 1 and -1 <= m.width <= 1 and 0 <= m.teeth <= 1 and 0 <= m.tongue <= 1
 
 
-@pytest.mark.parametrize(("duration", "fps"), [(1.0, 25), (1.01, 25), (0.5, 30), (2.345, 24), (0.03, 25), (3.0, 60)])
+@pytest.mark.parametrize(
+    ("duration", "fps"), [(1.0, 25), (1.01, 25), (0.5, 30), (2.345, 24), (0.03, 25), (3.0, 60)]
+)
 def test_track_has_one_frame_per_video_frame(duration: float, fps: int) -> None:
     track = viseme_track(utterance([("a", 0.0, duration / 2)], duration), fps)
     assert len(track.frames) == math.ceil(duration * fps) == frame_count(duration, fps)
@@ -152,7 +154,9 @@ def test_silence_rests_and_is_still() -> None:
     phonemes += [("w", 1.6, 1.66), ("ɜ", 1.66, 1.8), ("l", 1.8, 1.86), ("d", 1.86, 1.95)]
     track = viseme_track(utterance(phonemes, 2.6), 25)
     fps = track.fps
-    rest = [i for i in range(len(track.frames)) if (i + 1) / fps < 0.3 or 1.15 < i / fps < 1.4 or i / fps > 2.2]
+    rest = [
+        i for i in range(len(track.frames)) if (i + 1) / fps < 0.3 or 1.15 < i / fps < 1.4 or i / fps > 2.2
+    ]
     for i in rest:
         assert track.frames[i].mouth == REST_MOUTH, f"frame {i} should rest"
         assert track.frames[i].viseme == V.SILENCE
