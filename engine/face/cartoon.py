@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import cv2
 import numpy as np
@@ -30,7 +30,7 @@ BREATH_HEAD = 0.0025
 YAW_SHIFT = 0.0016  # frame fraction per degree: a turned head shifts sideways a little
 PITCH_SHIFT = 0.0012
 _BLINK_LEVELS = 24
-_MOUTH_CACHE = 512
+_CACHE_BYTES = 48 << 20  # per avatar, for each of the mouth and eye caches
 _AVATAR_CACHE = 6
 
 
@@ -39,8 +39,34 @@ _MOUTH_STEPS = (40, 16, 10, 10)
 
 
 def _quantise_mouth(m: MouthShape) -> tuple[int, int, int, int]:
-    values = (m.open, m.width, m.teeth, m.tongue)
-    return tuple(round(v * k) for v, k in zip(values, _MOUTH_STEPS, strict=True))  # type: ignore[return-value]
+    values = np.nan_to_num(np.array([m.open, m.width, m.teeth, m.tongue], dtype=np.float64))
+    values = np.clip(values, (0.0, -1.0, 0.0, 0.0), 1.0)  # out-of-range shapes draw as the nearest valid one
+    return tuple(round(float(v) * k) for v, k in zip(values, _MOUTH_STEPS, strict=True))  # type: ignore[return-value]
+
+
+class _Cache:
+    """A thread-safe LRU of numpy-backed entries, bounded by their total size in bytes."""
+
+    def __init__(self, budget_bytes: int) -> None:
+        self._items: OrderedDict[object, tuple[np.ndarray, tuple[int, int]]] = OrderedDict()
+        self._budget, self._used = budget_bytes, 0
+        self._lock = threading.Lock()
+
+    def get(self, key: object, make: Callable[[], tuple[np.ndarray, tuple[int, int]]]):
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        value = make()  # drawn outside the lock; a concurrent duplicate is harmless
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = value
+                self._used += value[0].nbytes
+            while self._used > self._budget and len(self._items) > 1:
+                _, old = self._items.popitem(last=False)
+                self._used -= old[0].nbytes
+        return value
 
 
 Patch = tuple[np.ndarray, tuple[int, int]]  # premultiplied RGBA pixels and their (x, y) in the frame
@@ -68,8 +94,18 @@ class CartoonAvatar:
 
     def __init__(self, style: Style, size: int) -> None:
         self.style, self.size = style, size
-        self._background = draw.draw_background(style, size).convert("RGBA")
-        self._body = draw.draw_body(style, size)
+        self._background = np.array(draw.draw_background(style, size))
+        body = draw.draw_body(style, size)
+        top = (body.getbbox() or (0, 0, size, size))[1]
+        pixels = _premultiplied(body.crop((0, top, size, size)))
+        # Rows to slide over when breathing: transparent above, the bottom row repeated below.
+        self._lift_pad = 2 + int(np.ceil(BREATH_BODY * size))
+        pad = self._lift_pad
+        above = np.zeros((pad, size, 4), np.uint8)
+        below = np.repeat(pixels[-1:], pad + 1, axis=0)
+        self._body = np.concatenate([above, pixels, below])
+        self._body_rows = pixels.shape[0]
+        self._body_y = top
         head, (hx, hy) = draw.draw_head(style, size)
         # Room around the head so a small turn never clips it.
         pad = max(2, round(0.04 * size))
@@ -80,40 +116,28 @@ class CartoonAvatar:
         self._head = _premultiplied(canvas)
         self._head_xy = (x0, y0)
         self._pivot = (draw.PIVOT[0] * size - x0, draw.PIVOT[1] * size - y0)
-        self._bases: dict[int, np.ndarray] = {}
-        self._eyes: dict[int, Patch] = {}
-        self._mouths: OrderedDict[tuple[int, int, int, int], Patch] = OrderedDict()
-
-    def _base(self, breath: float) -> np.ndarray:
-        key = round(breath * 8)
-        if key not in self._bases:
-            shift = -key / 8 * BREATH_BODY * self.size  # breathing in lifts the shoulders
-            body = self._body.transform(
-                self._body.size, Image.Transform.AFFINE, (1, 0, 0, 0, 1, -shift), Image.Resampling.BILINEAR
-            )
-            self._bases[key] = np.array(Image.alpha_composite(self._background, body).convert("RGB"))
-        return self._bases[key]
+        self._eyes = _Cache(_CACHE_BYTES)
+        self._mouths = _Cache(_CACHE_BYTES)
 
     def _eye_patch(self, blink: float) -> Patch:
-        key = round(min(max(blink, 0.0), 1.0) * _BLINK_LEVELS)
-        if key not in self._eyes:
+        key = round(float(np.clip(np.nan_to_num(blink), 0.0, 1.0)) * _BLINK_LEVELS)
+
+        def make() -> Patch:
             image, xy = draw.draw_eyes(self.style, self.size, key / _BLINK_LEVELS)
-            self._eyes[key] = (_premultiplied(image), xy)
-        return self._eyes[key]
+            return _premultiplied(image), xy
+
+        return self._eyes.get(key, make)
 
     def _mouth_patch(self, mouth: MouthShape) -> Patch:
         key = _quantise_mouth(mouth)
-        hit = self._mouths.get(key)
-        if hit is not None:
-            self._mouths.move_to_end(key)
-            return hit
-        q = MouthShape(*(v / k for v, k in zip(key, _MOUTH_STEPS, strict=True)))
-        image, xy = draw.draw_mouth(self.style, self.size, q)
-        patch = (_premultiplied(image), xy)
-        self._mouths[key] = patch
-        if len(self._mouths) > _MOUTH_CACHE:
-            self._mouths.popitem(last=False)
-        return patch
+
+        def make() -> Patch:
+            image, xy = draw.draw_mouth(
+                self.style, self.size, MouthShape(*(v / k for v, k in zip(key, _MOUTH_STEPS, strict=True)))
+            )
+            return _premultiplied(image), xy
+
+        return self._mouths.get(key, make)
 
     def frame(self, pose: Pose, mouth: MouthShape, out: np.ndarray | None = None) -> np.ndarray:
         """One RGB frame (size, size, 3) for an idle pose and a mouth shape, written into `out` if given."""
@@ -133,7 +157,16 @@ class CartoonAvatar:
         )
         if out is None:
             out = np.empty((size, size, 3), dtype=np.uint8)
-        out[...] = self._base(pose.breath)
+        out[...] = self._background
+        # Breathing in lifts the shoulders: a sub-pixel vertical slide, blending two whole-row offsets.
+        lift = float(np.clip(pose.breath, -1.0, 1.0)) * BREATH_BODY * size
+        whole = int(np.floor(lift))
+        frac = lift - whole
+        start = self._lift_pad + whole
+        rows = self._body_rows
+        upper, lower = self._body[start : start + rows], self._body[start + 1 : start + 1 + rows]
+        body = cv2.addWeighted(upper, 1.0 - frac, lower, frac, 0.0)
+        _over(out[self._body_y :], body)
         _over(out[hy : hy + moved.shape[0], hx : hx + moved.shape[1]], moved)
         return out
 

@@ -144,7 +144,7 @@ def _segments(utterance: Utterance) -> list[_Segment]:
     segs: list[_Segment] = []
     for t in sorted(utterance.phonemes, key=lambda t: (t.start_s, t.end_s)):
         targets = phoneme_visemes(t.label)
-        if not targets or t.end_s <= t.start_s:
+        if not targets or not (math.isfinite(t.start_s) and math.isfinite(t.end_s)) or t.end_s <= t.start_s:
             continue
         gain = STRESS_GAIN if "ˈ" in t.label else 1.0
         # Diphthongs: the first vowel holds a little longer than the glide target.
@@ -188,7 +188,7 @@ def _smooth(x: np.ndarray, kernel: np.ndarray, n_behind: int) -> np.ndarray:
 
 def _loudness_gain(utterance: Utterance, n_frames: int, fps: float) -> np.ndarray:
     """Per-frame jaw gain from the audio's RMS envelope: ~0.8 for quiet sounds up to ~1.2 for the loudest."""
-    audio, sr = utterance.audio, utterance.sample_rate
+    audio, sr = np.nan_to_num(utterance.audio, nan=0.0, posinf=0.0, neginf=0.0), utterance.sample_rate
     hop = sr / fps
     edges = np.minimum((np.arange(n_frames + 1) * hop).astype(np.int64), len(audio))
     sq = np.concatenate([[0.0], np.cumsum(audio.astype(np.float64) ** 2)])

@@ -12,7 +12,7 @@ from engine.face.base import FaceEngine
 from engine.face.cartoon import BATCH_FRAMES, CartoonFaceEngine
 from engine.face.motion import STILL, Pose
 from engine.face.visemes import mouth_for_viseme
-from engine.types import REST_MOUTH, FaceSettings, Viseme
+from engine.types import REST_MOUTH, FaceSettings, MouthShape, Viseme
 from tests.engine.face.utterances import sequence, utterance
 
 SPEECH = sequence(["h", "ə", "l", "oʊ", "m", "aɪ", "n", "eɪ", "m", "ɪ", "z", "s", "æ", "m"], 0.8, 0.08)
@@ -139,3 +139,19 @@ def test_render_is_deterministic(engine) -> None:
     u = utterance(SPEECH[:6], 1.5)
     settings = FaceSettings(size=64, style="berry")
     assert np.array_equal(_frames(engine, u, settings), _frames(CartoonFaceEngine(), u, settings))
+
+
+def test_out_of_range_mouths_and_poses_draw_the_nearest_valid_shape(engine) -> None:
+    avatar = engine.avatar("night", 64)
+    wide = avatar.frame(STILL, MouthShape(open=1.0, width=1.0, teeth=1.0, tongue=1.0))
+    beyond = avatar.frame(STILL, MouthShape(open=7.0, width=3.0, teeth=2.0, tongue=9.0))
+    assert np.array_equal(wide, beyond)
+    closed = avatar.frame(STILL, REST_MOUTH)
+    assert np.array_equal(closed, avatar.frame(STILL, MouthShape(open=-1.0, teeth=float("nan"))))
+    assert avatar.frame(Pose(blink=3.0, breath=-5.0), REST_MOUTH).shape == (64, 64, 3)
+
+
+def test_large_frames_render(engine) -> None:
+    u = utterance([("a", 0.0, 0.04)], 0.04)
+    (batch,) = engine.render(u, FaceSettings(size=1024, style="ocean-tan"))
+    assert batch.shape == (1, 1024, 1024, 3)

@@ -194,3 +194,14 @@ def test_overlapping_and_unsorted_timings_are_handled() -> None:
     assert len(track.frames) == 25
     for f in track.frames:
         assert 0 <= f.mouth.open <= 1 and 0 <= f.weight <= 1
+
+
+def test_broken_audio_and_timings_still_give_a_track() -> None:
+    u = utterance([("a", 0.2, 0.5), ("m", 0.5, 0.6)], 1.0)
+    u.audio[100:4000] = np.nan
+    u.audio[5000:6000] = np.inf
+    bad = [("a", float("nan"), float("nan")), ("o", 0.3, float("inf"))]
+    for case in (u, utterance(bad, 1.0)):
+        track = viseme_track(case, 25)
+        assert len(track.frames) == 25
+        assert all(np.isfinite([f.mouth.open, f.mouth.width, f.weight]).all() for f in track.frames)
