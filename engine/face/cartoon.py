@@ -1,9 +1,10 @@
 """The cartoon face engine: a friendly procedural avatar for people without a photo.
 
-Speed comes from doing little per frame: background and shoulders (per breathing offset), the head
-with hair, and the eyes (per blink level) are drawn once per style and size and cached; a frame pastes
-the eyes and the mouth for its MouthShape onto the cached head, moves the head with one affine
-transform about the neck, and lays it over the cached body.
+Speed comes from doing little per frame. The background, the shoulders and the head with its hair are
+drawn once per style and size; eyes (per blink level) and mouths (per quantised MouthShape) are small
+patches drawn on first use and cached. A frame pastes the eyes and the mouth onto the head, turns and
+shifts the head with one affine warp about the neck, slides the shoulders by the breathing offset, and
+composites the three layers (premultiplied alpha, OpenCV arithmetic).
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ import numpy as np
 from PIL import Image
 
 from engine.face import cartoon_draw as draw
-from engine.face.cartoon_style import Style, style_for
-from engine.face.cartoon_style import styles as _style_names
+from engine.face.cartoon_style import Style, style_for, styles
 from engine.face.motion import IdleMotion, Pose
 from engine.face.visemes import frame_count, viseme_track
 from engine.types import FaceSettings, MouthShape, Utterance
@@ -171,6 +171,9 @@ class CartoonAvatar:
         return out
 
 
+__all__ = ["BATCH_FRAMES", "CartoonAvatar", "CartoonFaceEngine", "styles"]
+
+
 class CartoonFaceEngine:
     """FaceEngine "cartoon": the procedural avatar, styled by FaceSettings.style."""
 
@@ -182,7 +185,7 @@ class CartoonFaceEngine:
 
     @staticmethod
     def styles() -> list[str]:
-        return _style_names()
+        return styles()
 
     def avatar(self, style: str, size: int) -> CartoonAvatar:
         """The cached avatar for a style and size (raises UnknownStyle for a name it doesn't know)."""
@@ -211,7 +214,7 @@ class CartoonFaceEngine:
         n = len(track.frames)
         energy = np.array([f.mouth.open for f in track.frames], dtype=np.float64)
         # The same message always renders the same clip.
-        seed = zlib.crc32(utterance.text.encode("utf-8"))
+        seed = zlib.crc32(utterance.text.encode("utf-8", "surrogatepass"))
         motion = IdleMotion(n, settings.fps, seed=seed, energy=energy)
         size = settings.size
         for start in range(0, n, BATCH_FRAMES):
