@@ -137,7 +137,9 @@ def draw_body(style: Style, size: int) -> Image.Image:
     skin, skin_dark, line = style.skin, shade(style.skin, 0.82), shade(style.skin, 0.55)
     # Neck, with a soft shadow under the chin.
     neck = [(0.443, 0.58), (0.557, 0.58), (0.563, 0.8), (0.437, 0.8)]
-    pen.polygon(neck, fill=skin, outline=line, width=OUTLINE)
+    pen.polygon(neck, fill=skin)
+    for a, b in ((neck[0], neck[3]), (neck[1], neck[2])):  # sides only: the bottom hides in the shirt
+        pen.line([a, b], line, OUTLINE)
     pen.polygon([(0.443, 0.6), (0.557, 0.6), (0.557, 0.69), (0.5, 0.715), (0.443, 0.69)], fill=skin_dark)
     # Shoulders: a wide rounded shape, with the neckline cut in it.
     shirt, shirt_line = style.shirt, shade(style.shirt, 0.6)
@@ -291,7 +293,7 @@ def draw_eyes(style: Style, size: int, blink: float) -> tuple[Image.Image, tuple
     img = Image.new("RGBA", ((x1 - x0) * ss, (y1 - y0) * ss), (0, 0, 0, 0))
     pen = _Pen(img, size, ss, (x0, y0))
     line = (52, 36, 34)
-    lid = shade(style.skin, 0.93)
+    lid = shade(style.skin, 0.97)  # a lowered lid is barely darker than the face
     rx, ry = EYE_R
     for side in (-1, 1):
         c = (0.5 + side * EYE_DX, EYE_Y)
@@ -302,22 +304,20 @@ def draw_eyes(style: Style, size: int, blink: float) -> tuple[Image.Image, tuple
         pen.ellipse(iris_c, (0.0105, 0.0105), fill=(20, 16, 18))
         pen.ellipse((iris_c[0] - 0.008, iris_c[1] - 0.009), (0.0055, 0.0055), fill=(255, 255, 255))
         pen.ellipse((iris_c[0] + 0.008, iris_c[1] + 0.007), (0.0025, 0.0025), fill=(255, 255, 255))
-        # Clip everything to the eye's white.
-        mask = Image.new("L", img.size, 0)
-        _Pen(mask, size, ss, (x0, y0)).ellipse(c, (rx, ry), fill=255)
+        pen.line(_arc_points(c, (rx, ry), 115, 245, 20), shade(style.skin, 0.6), 0.0025)  # lower lid
+        # The upper lid comes down over the eye (and its outline) to the edge; the lashes follow the edge.
+        edge = _lid_edge(c, rx, ry, blink)
         if blink > 0.01:
-            # The lid edge is a curve that sweeps from the top of the eye down to a closed smile.
+            grow = OUTLINE
             lid_mask = Image.new("L", img.size, 0)
-            edge = _lid_edge(c, rx, ry, blink)
             _Pen(lid_mask, size, ss, (x0, y0)).polygon(
-                [(c[0] - rx * 1.1, c[1] - ry * 1.2), (c[0] + rx * 1.1, c[1] - ry * 1.2), *edge[::-1]],
+                [(c[0] - rx - grow, c[1] - ry - grow), (c[0] + rx + grow, c[1] - ry - grow), *edge[::-1]],
                 fill=255,
             )
-            img.paste((*lid, 255), (0, 0), ImageChops.multiply(lid_mask, mask))
-            pen.line(edge, line, 0.0045 + 0.002 * blink)
-        # Outline: a bolder upper lash line, a lighter lower one.
-        pen.line(_arc_points(c, (rx, ry), -100, 100, 30), line, 0.0065)
-        pen.line(_arc_points(c, (rx, ry), 115, 245, 20), shade(style.skin, 0.6), 0.0025)
+            eye_mask = Image.new("L", img.size, 0)
+            _Pen(eye_mask, size, ss, (x0, y0)).ellipse(c, (rx + grow, ry + grow), fill=255)
+            img.paste((*lid, 255), (0, 0), ImageChops.multiply(lid_mask, eye_mask))
+        pen.line(edge, line, 0.0065)
         pen.line(
             [(c[0] + side * rx * 0.98, c[1] - ry * 0.18), (c[0] + side * (rx + 0.009), c[1] - ry * 0.55)],
             line,
@@ -334,7 +334,7 @@ def _lid_edge(c, rx: float, ry: float, blink: float) -> list[tuple[float, float]
         u = -1 + 2 * i / 24
         bulge = math.sqrt(max(0.0, 1 - u * u))
         open_y = c[1] - ry * bulge  # the top of the eye
-        shut_y = c[1] + ry * 0.35 * bulge  # a gentle downward curve, like a smile
+        shut_y = c[1] + ry * bulge  # shut along the lower lid: a downward curve, like a smile
         pts.append((c[0] + rx * u, open_y + (shut_y - open_y) * blink))
     return pts
 
@@ -404,7 +404,7 @@ def draw_mouth(style: Style, size: int, m: MouthShape) -> tuple[Image.Image, tup
             )
             ipen.line([(MOUTH_C[0], ty - 0.01), (MOUTH_C[0], ty + 0.004)], (190, 80, 90), 0.002)
         if m.teeth > 0.02:
-            depth = min(0.022, 0.06 * height + 0.004) * m.teeth
+            depth = min(0.02, 0.45 * height + 0.006) * m.teeth
             teeth = [(x, y - 0.01) for x, y in g.upper] + [(x, y + depth) for x, y in g.upper[::-1]]
             ipen.polygon(teeth, fill=(250, 250, 246))
             ipen.line([(x, y + depth) for x, y in g.upper[4:-4]], (214, 214, 214), 0.0018)
