@@ -10,6 +10,7 @@ audio's loudness, then averaged over each frame's exposure so even a sound short
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -76,10 +77,13 @@ def frame_count(duration_s: float, fps: float) -> int:
     return max(1, math.ceil(duration_s * fps - 1e-6))
 
 
+_LANGUAGE_SWITCH = re.compile(r"\([a-z]{2,3}(?:[-_][a-z0-9]+)*\)", re.IGNORECASE)  # espeak-ng's "(en)"
+
+
 def _clean(ipa: str) -> str:
     """Base letters only: decompose (ã → a + ◌̃) and drop stress, length, tie bars and other marks."""
     out = []
-    for ch in unicodedata.normalize("NFD", ipa):
+    for ch in unicodedata.normalize("NFD", _LANGUAGE_SWITCH.sub("", ipa)):
         if ch in _MODIFIERS or unicodedata.combining(ch) or ch.isspace():
             continue
         out.append(ch)

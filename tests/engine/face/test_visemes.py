@@ -56,6 +56,14 @@ def test_marks_and_diacritics_are_ignored(label: str, expected: Viseme) -> None:
     assert viseme_for_phoneme(label) == expected
 
 
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [("(en)tʃˈaɪ", V.CH), ("(ru)ɭ", V.NN), ("ʁ", V.KK), ("ç", V.KK), ("ɲʲ", V.NN), ("o̞", V.O), ("ħ", V.KK)],
+)
+def test_espeak_symbols_from_other_languages(label: str, expected: Viseme) -> None:
+    assert viseme_for_phoneme(label) == expected
+
+
 def test_diphthongs_glide_between_their_vowels() -> None:
     assert phoneme_visemes("aɪ") == [V.AA, V.I]
     assert phoneme_visemes("ˈaʊ") == [V.AA, V.U]
