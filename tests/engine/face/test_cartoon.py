@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,7 @@ from engine.errors import UnknownEngine, UnknownStyle
 from engine.face import cartoon_draw as draw
 from engine.face import engine_for, face_engines
 from engine.face.base import FaceEngine
-from engine.face.cartoon import BATCH_FRAMES, CartoonFaceEngine
+from engine.face.cartoon import BATCH_FRAMES, CartoonFaceEngine, _Cache
 from engine.face.motion import STILL, Pose
 from engine.face.visemes import mouth_for_viseme
 from engine.types import REST_MOUTH, FaceSettings, MouthShape, Viseme
@@ -155,3 +157,32 @@ def test_large_frames_render(engine) -> None:
     u = utterance([("a", 0.0, 0.04)], 0.04)
     (batch,) = engine.render(u, FaceSettings(size=1024, style="ocean-tan"))
     assert batch.shape == (1, 1024, 1024, 3)
+
+
+def test_patch_cache_stays_within_its_byte_budget() -> None:
+    cache = _Cache(budget_bytes=1000)
+    made = []
+
+    def maker(i: int):
+        def make():
+            made.append(i)
+            return np.zeros(400, np.uint8), (0, 0)
+
+        return make
+
+    for i in range(5):
+        cache.get(i, maker(i))
+    cache.get(4, maker(4))  # a hit: not drawn again
+    assert made == [0, 1, 2, 3, 4]
+    cache.get(0, maker(0))  # evicted long ago: drawn again
+    assert made[-1] == 0 and len(made) == 6
+
+
+def test_concurrent_renders_match(engine) -> None:
+    u = utterance(SPEECH[:8], 1.6)
+    settings = FaceSettings(size=64, style="forest-brown")
+    expected = _frames(CartoonFaceEngine(), u, settings)
+    shared = CartoonFaceEngine()
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda _: _frames(shared, u, settings), range(3)))
+    assert all(np.array_equal(r, expected) for r in results)
