@@ -16,7 +16,12 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 from engine.face.cartoon_style import RGB, Style, mix, shade
 from engine.types import MouthShape
 
-STATIC_SS = 3  # supersampling of the static layers (drawn once)
+
+def static_supersampling(size: int) -> int:
+    """Supersampling of the static layers (drawn once): 3× up to 768 px, 2× above, to bound memory."""
+    return 3 if size <= 768 else 2
+
+
 PATCH_SS = 3  # supersampling of the eye and mouth patches
 
 HEAD_C = (0.5, 0.43)
@@ -131,7 +136,7 @@ def draw_background(style: Style, size: int) -> Image.Image:
 
 def draw_body(style: Style, size: int) -> Image.Image:
     """Neck, shoulders and shirt, on transparency."""
-    ss = STATIC_SS
+    ss = static_supersampling(size)
     img = Image.new("RGBA", (size * ss, size * ss), (0, 0, 0, 0))
     pen = _Pen(img, size, ss)
     skin, skin_dark, line = style.skin, shade(style.skin, 0.82), shade(style.skin, 0.55)
@@ -231,7 +236,7 @@ def _hair_front(pen: _Pen, style: Style) -> None:
 
 def draw_head(style: Style, size: int) -> tuple[Image.Image, tuple[int, int]]:
     """Head with hair, ears, brows, nose and cheeks (no eyes or mouth), cropped; returns it and its offset."""
-    ss = STATIC_SS
+    ss = static_supersampling(size)
     img = Image.new("RGBA", (size * ss, size * ss), (0, 0, 0, 0))
     pen = _Pen(img, size, ss)
     skin, line = style.skin, shade(style.skin, 0.55)
