@@ -166,8 +166,11 @@ def _hair_back(pen: _Pen, style: Style) -> None:
     cx, cy = HEAD_C
     if style.hair_style == "long":
         top = _arc_points((cx, cy - 0.01), (HEAD_R[0] + 0.04, HEAD_R[1] + 0.035), -90, 90, 40)
-        shape = [(cx - 0.245, 0.75), *top, (cx + 0.245, 0.75)]
-        shape += _arc_points((cx, 0.75), (0.245, 0.03), 90, 270, 20)
+        # A bob: straight sides that flare a little and turn under in soft, rounded ends.
+        ends = [(0.245, 0.6), (0.258, 0.7), (0.236, 0.752), (0.13, 0.758), (0.0, 0.748)]
+        right = [(cx + dx, y) for dx, y in ends]
+        left = [(cx - dx, y) for dx, y in ends[::-1]][1:]
+        shape = [*top, *_smooth_path(right + left, 6)]
         pen.polygon(shape, fill=hair, outline=line, width=OUTLINE)
     elif style.hair_style == "bun":
         pen.ellipse((cx, 0.165), (0.075, 0.068), fill=hair, outline=line, width=OUTLINE)
