@@ -60,7 +60,9 @@ def write_bpe_tokenizer(path: Path, vocab_size: int = 256) -> Path:
     )
     rng = random.Random(0)
     letters = string.ascii_lowercase
-    corpus = [" ".join("".join(rng.choices(letters, k=rng.randint(2, 6))) for _ in range(12)) for _ in range(400)]
+    corpus = [
+        " ".join("".join(rng.choices(letters, k=rng.randint(2, 6))) for _ in range(12)) for _ in range(400)
+    ]
     tok.train_from_iterator(corpus, trainer)
     tok.save(str(path))
     return path
