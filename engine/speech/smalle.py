@@ -182,6 +182,8 @@ class SmallESpeechEngine:
         language: str,
     ) -> tuple[tuple[Timing, ...], tuple[Timing, ...]]:
         rate = float(CODEC_FRAME_RATE)
+        # One pass over all tokens keeps the spans ordered; a word never reached gets zero duration.
+        frames = token_frames(positions, 0, len(spans) - 1)
         words: list[Timing] = []
         phonemes: list[Timing] = []
         for match in re.finditer(r"\S+", text):
@@ -189,8 +191,7 @@ class SmallESpeechEngine:
             tokens = [i for i, (a, b) in enumerate(spans) if b > a and a < hi and b > lo]
             if not tokens:
                 continue
-            frames = token_frames(positions, tokens[0], tokens[-1])
-            start, end = frames[0][0] / rate, max(frames[-1][1], frames[0][0] + 1) / rate
+            start, end = frames[tokens[0]][0] / rate, frames[tokens[-1]][1] / rate
             words.append(Timing(start, end, match.group()))
             if self.phonemizer is not None:
                 phonemes.extend(_spread(self.phonemizer(match.group(), language), start, end))
