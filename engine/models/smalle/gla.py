@@ -74,6 +74,11 @@ def gla_chunked(
     return out.reshape(b, h, n * chunk, vd)[:, :, :t], s
 
 
+def accumulator_dtype(dtype: torch.dtype) -> torch.dtype:
+    """The recurrent state sums many decayed terms: keep it in float32 when the weights are 16-bit."""
+    return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
+
+
 class RMSNormSwishGate(nn.Module):
     """FLA's fused gate: RMSNorm(o) · w ⊙ SiLU(gate), with one weight shared by all heads."""
 
@@ -121,14 +126,15 @@ class GatedLinearAttention(nn.Module):
         self, x: torch.Tensor, state: torch.Tensor | None = None, chunk: int = 16
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """x [B, T, d] → (y [B, T, d], final state)."""
-        q, k, v, g = (p.transpose(1, 2) for p in self._project(x))
+        acc = accumulator_dtype(x.dtype)
+        q, k, v, g = (p.transpose(1, 2).to(acc) for p in self._project(x))
         o, state = gla_chunked(q, k, v, g, state, chunk)
-        return self._output(o.transpose(1, 2), x), state
+        return self._output(o.transpose(1, 2).to(x.dtype), x), state
 
     def step_(self, x: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
         """x [B, d] → y [B, d]; `state` is updated in place."""
-        q, k, v, g = self._project(x)
-        return self._output(gla_step_(q, k, v, g, state), x)
+        q, k, v, g = (p.to(state.dtype) for p in self._project(x))
+        return self._output(gla_step_(q, k, v, g, state).to(x.dtype), x)
 
 
 class SwiGLU(nn.Module):

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from engine.models.smalle.config import SmallEConfig
-from engine.models.smalle.gla import GLABlock
+from engine.models.smalle.gla import GLABlock, accumulator_dtype
 from engine.models.smalle.paca import BlindCrossAttention, TextMemory
 from engine.models.smalle.text_encoder import TextEncoder
 
@@ -93,6 +93,7 @@ class SmallE(nn.Module):
         return self.attentive_rnn.cross_att.memory(text, mask)
 
     def new_state(self, batch: int, device: torch.device, dtype: torch.dtype) -> DecodeState:
+        dtype = accumulator_dtype(dtype)
         rnn = self.attentive_rnn
         blocks = [*rnn.encoder, *rnn.decoder]
         layers = [torch.zeros(b.tmix.state_shape(batch), device=device, dtype=dtype) for b in blocks]
