@@ -1,0 +1,290 @@
+"""Batched generation: prompt prefill, the single-step decode loop (CUDA-graph captured on CUDA),
+stopping, undelaying, candidate re-ranking and streaming.
+
+All per-step work is `_decode_step`, a function of tensors only (no data-dependent Python), so exactly
+the same code runs eagerly on the CPU and inside a captured CUDA graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import torch
+
+from engine.models.smalle.delay import HEAD, TAIL, delay
+from engine.models.smalle.model import DecodeState, SmallE
+from engine.models.smalle.paca import TextMemory
+from engine.models.smalle.sampling import SamplingConfig, sample
+
+TEXT_BUCKET = 32  # text lengths are padded up to a multiple of this, so graphs are reused
+UNROLL = 8  # decode steps per graph replay (fewer CPU launches)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One utterance: text ids with [BOS]/[EOS]; for voice cloning, the prompt's raw codes [Q, P] (0..1023)
+    whose transcript is already at the start of `text_ids`."""
+
+    text_ids: Sequence[int]
+    prompt_codes: torch.Tensor | None = None
+    seed: int = 0
+
+
+@dataclass
+class Generated:
+    codes: torch.Tensor  # [Q, n] raw codes of the new audio (prompt frames removed), on the CPU
+    prompt_codes: torch.Tensor  # [Q, P] the prompt frames as they came out of the decoder
+    positions: torch.Tensor  # [n] expected text position (token index) per new frame, from β
+    stopped: bool  # False when the length cap cut it
+    monotonicity_loss: float = field(default=0.0)
+
+
+@dataclass
+class _Buffers:
+    columns: torch.Tensor  # [B, Q, L] delayed columns; column 0 = HEAD
+    forced_until: torch.Tensor  # [B, Q] columns below this come from the prompt
+    tail_from: torch.Tensor  # [B] frame index from which the stop token is allowed
+    seeds: torch.Tensor  # [B]
+    positions: torch.Tensor  # [B, L] expected text position per step
+    done: torch.Tensor  # [B] bool
+
+    def copy_(self, other: _Buffers) -> None:
+        for name in self.__dataclass_fields__:
+            getattr(self, name).copy_(getattr(other, name))
+
+
+def _decode_step(
+    model: SmallE, mem: TextMemory, state: DecodeState, buf: _Buffers, cfg: SamplingConfig
+) -> None:
+    t = state.time
+    col = t + 1
+    tokens = buf.columns.index_select(2, t.view(1)).squeeze(2)
+    logits, beta = model.step_(mem, tokens, state)
+    q = torch.arange(logits.shape[1], device=logits.device)
+    frame = col - q - 1  # audio frame index this column carries, per codebook
+    allow_tail = (frame.unsqueeze(0) >= buf.tail_from.unsqueeze(1)).unsqueeze(-1)  # [B, Q, 1]
+    special = torch.arange(logits.shape[-1], device=logits.device) < TAIL  # PAD and HEAD are never sampled
+    is_tail = torch.arange(logits.shape[-1], device=logits.device) == TAIL
+    logits = logits.masked_fill(special | (is_tail & ~allow_tail), float("-inf"))
+    nxt = sample(logits, buf.seeds, t, cfg)
+    nxt = torch.where(frame < 0, HEAD, nxt)  # the delay pattern's leading fillers
+    nxt = torch.where(tokens == TAIL, TAIL, nxt)  # once a codebook has stopped it stays stopped
+    # Codebook i ends one column after codebook i-1 (the delay pattern), so all end on the same frame.
+    after_previous = torch.cat(
+        (torch.zeros_like(tokens[:, :1], dtype=torch.bool), tokens[:, :-1] == TAIL), dim=1
+    )
+    nxt = torch.where(after_previous, TAIL, nxt)
+    prompt = buf.columns.index_select(2, col.view(1)).squeeze(2)
+    nxt = torch.where(col < buf.forced_until, prompt, nxt)
+    nxt = torch.where(buf.done.unsqueeze(1), TAIL, nxt)
+    buf.columns.index_copy_(2, col.view(1), nxt.unsqueeze(2))
+    index = torch.arange(beta.shape[-1], device=beta.device, dtype=beta.dtype)
+    buf.positions.index_copy_(1, t.view(1), (beta @ index).float().unsqueeze(1))
+    buf.done.logical_or_((nxt == TAIL).all(dim=1))
+
+
+class _GraphedDecoder:
+    """UNROLL decode steps captured once in a CUDA graph over static buffers, replayed per call."""
+
+    def __init__(
+        self, model: SmallE, mem: TextMemory, state: DecodeState, buf: _Buffers, cfg: SamplingConfig
+    ):
+        self.mem, self.state, self.buf = mem, state, buf
+        saved_state = _clone_state(state)
+        saved_buf = _clone_buffers(buf)
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(UNROLL):  # warm-up (allocations, cuBLAS handles) outside the capture
+                _decode_step(model, mem, state, buf, cfg)
+        torch.cuda.current_stream().wait_stream(side)
+        self.graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.graph):
+            for _ in range(UNROLL):
+                _decode_step(model, mem, state, buf, cfg)
+        state.copy_(saved_state)
+        buf.copy_(saved_buf)
+
+    def replay(self) -> None:
+        self.graph.replay()
+
+
+def _clone_state(s: DecodeState) -> DecodeState:
+    return DecodeState([x.clone() for x in s.layers], s.pos.clone(), s.time.clone())
+
+
+def _clone_buffers(b: _Buffers) -> _Buffers:
+    return _Buffers(*(getattr(b, n).clone() for n in b.__dataclass_fields__))
+
+
+class Generator:
+    """Runs SMALL-E generation for batches of requests; caches CUDA graphs per (batch, text, length) shape."""
+
+    def __init__(self, model: SmallE, cfg: SamplingConfig | None = None, cuda_graphs: bool = True) -> None:
+        self.model = model.eval()
+        self.cfg = cfg or SamplingConfig()
+        self.cuda_graphs = cuda_graphs
+        self._graphs: dict[tuple[int, ...], _GraphedDecoder] = {}
+
+    @property
+    def device(self) -> torch.device:
+        return self.model.txt_embed.weight.device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.model.txt_embed.weight.dtype
+
+    # -- setup -------------------------------------------------------------------------------------------
+
+    def _prepare(
+        self, requests: Sequence[Request]
+    ) -> tuple[TextMemory, DecodeState, _Buffers, int, list[int]]:
+        if not requests:
+            raise ValueError("no requests")
+        q, dev = self.model.cfg.n_quant, self.device
+        n_text = max(len(r.text_ids) for r in requests)
+        n_text = -(-n_text // TEXT_BUCKET) * TEXT_BUCKET
+        ids = torch.zeros(len(requests), n_text, dtype=torch.long)
+        for i, r in enumerate(requests):
+            ids[i, : len(r.text_ids)] = torch.as_tensor(list(r.text_ids), dtype=torch.long)
+        prompts = [self._prompt(r) for r in requests]
+        lengths = [p.shape[1] for p in prompts]
+        columns_needed = max(lengths) + self.cfg.max_frames + q + 1
+        length = -(-(columns_needed + UNROLL) // 256) * 256  # bucketed, with room for a partial replay
+        columns = torch.full((len(requests), q, length), HEAD, dtype=torch.long)
+        forced = torch.ones(len(requests), q, dtype=torch.long)
+        for i, p in enumerate(prompts):
+            if p.shape[1]:
+                delayed = delay(p + self.model.cfg.n_special)[:, : p.shape[1] + q]  # no stop column
+                columns[i, :, : delayed.shape[1]] = delayed
+                forced[i] = torch.arange(q) + p.shape[1] + 1
+        buf = _Buffers(
+            columns.to(dev),
+            forced.to(dev),
+            torch.tensor([n + self.cfg.min_frames for n in lengths], device=dev),
+            torch.tensor([r.seed for r in requests], dtype=torch.long, device=dev),
+            torch.zeros(len(requests), length, device=dev),
+            torch.zeros(len(requests), dtype=torch.bool, device=dev),
+        )
+        mask = torch.arange(n_text).unsqueeze(0) < torch.tensor(
+            [len(r.text_ids) for r in requests]
+        ).unsqueeze(1)
+        with torch.inference_mode():
+            mem = self.model.encode_text(ids.to(dev), mask.to(dev))
+        state = self.model.new_state(len(requests), dev, self.dtype)
+        return mem, state, buf, columns_needed, lengths
+
+    def _prompt(self, r: Request) -> torch.Tensor:
+        q = self.model.cfg.n_quant
+        if r.prompt_codes is None:
+            return torch.zeros(q, 0, dtype=torch.long)
+        p = torch.as_tensor(r.prompt_codes, dtype=torch.long).cpu()
+        if p.dim() != 2 or p.shape[0] < q:
+            raise ValueError(f"prompt codes must be [{q}, T], got {list(p.shape)}")
+        p = p[:q]
+        if p.numel() and (p.min() < 0 or p.max() >= self.model.cfg.n_codebook):
+            raise ValueError(f"prompt codes must lie in 0..{self.model.cfg.n_codebook - 1}")
+        return p
+
+    def _prefill(self, mem: TextMemory, state: DecodeState, buf: _Buffers, lengths: list[int]) -> None:
+        # Columns 0..P_min-1 are known for every item: run them in parallel with the chunked form.
+        known = min(lengths)
+        if known == 0:
+            return
+        with torch.inference_mode():
+            _, beta, after = self.model(mem, buf.columns[:, :, :known])
+        state.copy_(after)
+        index = torch.arange(beta.shape[-1], device=beta.device, dtype=beta.dtype)
+        buf.positions[:, :known] = (beta @ index).float()
+
+    def _stepper(
+        self, mem: TextMemory, state: DecodeState, buf: _Buffers
+    ) -> tuple[Callable[[], None], _Buffers]:
+        """(run UNROLL steps, buffers it writes): a graph replay on CUDA, the same steps eagerly elsewhere."""
+        if not (self.cuda_graphs and self.device.type == "cuda"):
+
+            def eager() -> None:
+                with torch.inference_mode():
+                    for _ in range(UNROLL):
+                        _decode_step(self.model, mem, state, buf, self.cfg)
+
+            return eager, buf
+        key = (buf.columns.shape[0], mem.keys.shape[1], buf.columns.shape[2])
+        graphed = self._graphs.get(key)
+        if graphed is None:
+            graphed = _GraphedDecoder(self.model, mem, state, buf, self.cfg)
+            self._graphs[key] = graphed
+        else:
+            graphed.mem.keys.copy_(mem.keys)
+            graphed.mem.values.copy_(mem.values)
+            graphed.mem.mask.copy_(mem.mask)
+            graphed.state.copy_(state)
+            graphed.buf.copy_(buf)
+        return graphed.replay, graphed.buf
+
+    # -- running -----------------------------------------------------------------------------------------
+
+    def _run(self, requests: Sequence[Request]) -> Iterator[tuple[_Buffers, int, list[int], bool]]:
+        """Yields (buffers, columns written so far, prompt lengths, finished) after every UNROLL steps."""
+        with torch.inference_mode():
+            mem, state, buf, needed, lengths = self._prepare(requests)
+            self._prefill(mem, state, buf, lengths)
+            run, buf = self._stepper(mem, state, buf)
+        written = min(lengths) + 1  # columns 0..written-1 are final; decoding resumes at column written-1
+        while True:
+            run()
+            written = min(written + UNROLL, needed)
+            finished = written >= needed or bool(buf.done.all())
+            yield buf, written, lengths, finished
+            if finished:
+                return
+
+    def generate(self, requests: Sequence[Request]) -> list[Generated]:
+        """Generate every request to its stop frame (or the length cap); results on the CPU."""
+        for buf, written, lengths, finished in self._run(requests):
+            if finished:
+                return [self._collect(buf, i, lengths[i], written) for i in range(len(requests))]
+        raise AssertionError("the decode loop always ends with a finished batch")
+
+    def generate_best(self, request: Request, candidates: int) -> Generated:
+        """Sample several candidates (seeds seed, seed+1, ...) and keep the most monotonic alignment."""
+        batch = [Request(request.text_ids, request.prompt_codes, request.seed + i) for i in range(candidates)]
+        results = self.generate(batch)
+        # Prefer candidates that reached the stop frame; among them the smallest backwards movement.
+        return min(results, key=lambda g: (not g.stopped, g.monotonicity_loss))
+
+    def stream(self, request: Request) -> Iterator[torch.Tensor]:
+        """Yield raw codes [Q, n] of newly completed frames of one request while it is being generated."""
+        q = self.model.cfg.n_quant
+        sent = 0
+        for buf, written, lengths, finished in self._run([request]):
+            if finished:
+                final = self._collect(buf, 0, lengths[0], written).codes
+                if final.shape[1] > sent:
+                    yield final[:, sent:]
+                return
+            # A frame f is complete once codebook Q-1's column f+Q is written and codebook 0 has not stopped.
+            columns = buf.columns[0, :, :written].cpu()
+            tail0 = (columns[0, 1:] == TAIL).nonzero()
+            limit = int(tail0[0]) if tail0.numel() else written - q
+            ready = min(limit, written - q) - lengths[0]
+            if ready > sent:
+                chunk = torch.stack(
+                    [columns[i, i + 1 + lengths[0] + sent : i + 1 + lengths[0] + ready] for i in range(q)]
+                )
+                yield (chunk - self.model.cfg.n_special).clamp(min=0)
+                sent = ready
+
+    def _collect(self, buf: _Buffers, item: int, prompt: int, written: int) -> Generated:
+        q, special = self.model.cfg.n_quant, self.model.cfg.n_special
+        columns = buf.columns[item, :, :written].cpu()
+        stopped = bool((columns == TAIL).all(dim=0).any())
+        tail0 = (columns[0, 1:] == TAIL).nonzero()
+        frames = int(tail0[0]) if tail0.numel() else written - 1
+        frames = min(frames, written - q, prompt + self.cfg.max_frames)
+        codes = torch.stack([columns[i, i + 1 : i + 1 + frames] for i in range(q)])
+        codes = (codes - special).clamp(min=0)
+        pos = buf.positions[item, prompt:frames].cpu()
+        loss = float((pos[:-1] - pos[1:]).clamp(min=0).sum()) if pos.numel() > 1 else 0.0
+        return Generated(codes[:, prompt:], codes[:, :prompt], pos, stopped, loss)

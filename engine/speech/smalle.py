@@ -1,0 +1,212 @@
+"""The `smalle` SpeechEngine: SMALL-E codes decoded by the EnCodec/Vocos codec, with timings from PACA.
+
+Weights live in <models_dir>/smalle (written by `avatarlab models import smalle`). A person's cloned voice is
+a prompt — their recorded sample's codec codes plus its transcript — stored as
+<models_dir>/smalle/voices/<id>.safetensors and chosen with VoiceSettings.voice (or .reference).
+Rate, pitch and volume are applied afterwards by the shared speech effects, like for every engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import load_file, save_file
+
+from engine.errors import EmptyText, InvalidInput, ModelMissing, UnknownVoice, UnsupportedLanguage
+from engine.models.smalle.codec import CODEC_FRAME_RATE, AudioCodec
+from engine.models.smalle.convert import load_model, load_text_tokenizer, missing_files
+from engine.models.smalle.errors import CheckpointMismatch, SmallEWeightsMissing, UnsupportedText
+from engine.models.smalle.generate import Generator, Request
+from engine.models.smalle.sampling import SamplingConfig
+from engine.models.smalle.timing import token_frames
+from engine.models.smalle.tokenizer import TextTokenizer
+from engine.speech.base import VoiceInfo
+from engine.types import Timing, Utterance, VoiceSettings
+
+DEFAULT_VOICE = "default"
+_VOICE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+Phonemizer = Callable[[str, str], list[str]]  # (word, language) → IPA phonemes
+
+
+def model_dir(models_dir: Path) -> Path:
+    return Path(models_dir) / "smalle"
+
+
+def available(models_dir: Path) -> bool:
+    """True when converted SMALL-E weights are installed under <models_dir>/smalle."""
+    return not missing_files(model_dir(models_dir))
+
+
+def save_voice_prompt(models_dir: Path, voice_id: str, codes: torch.Tensor, transcript: str) -> Path:
+    """Store a cloning prompt: codec codes [4, T] of a person's recording and what they said in it."""
+    if not _VOICE_ID.match(voice_id):
+        raise InvalidInput("A voice name may only use letters, digits, '-' and '_' (at most 64).")
+    if codes.dim() != 2 or codes.shape[1] == 0 or not transcript.strip():
+        raise InvalidInput("A voice sample needs both a recording and its transcript.")
+    folder = model_dir(models_dir) / "voices"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{voice_id}.safetensors"
+    tmp = path.with_suffix(".tmp")
+    save_file({"codes": codes.to(torch.int64).contiguous()}, str(tmp), metadata={"transcript": transcript})
+    tmp.replace(path)
+    return path
+
+
+class SmallESpeechEngine:
+    name = "smalle"
+
+    def __init__(
+        self,
+        models_dir: Path,
+        codec: AudioCodec | None = None,
+        device: str = "auto",
+        sampling: SamplingConfig | None = None,
+        candidates: int = 1,
+        phonemizer: Phonemizer | None = None,
+    ) -> None:
+        self.models_dir = Path(models_dir)
+        self.codec = codec
+        self.device = torch.device(
+            "cuda"
+            if device == "auto" and torch.cuda.is_available()
+            else ("cpu" if device == "auto" else device)
+        )
+        self.sampling = sampling or SamplingConfig()
+        self.candidates = max(1, candidates)
+        self.phonemizer = phonemizer
+        self._lock = threading.Lock()
+        self._generator: Generator | None = None
+        self._tokenizer: TextTokenizer | None = None
+
+    # -- SpeechEngine -------------------------------------------------------------------------------------
+
+    def voices(self) -> list[VoiceInfo]:
+        found = [VoiceInfo(DEFAULT_VOICE, "SMALL-E (LibriLight reader)", "en", self.name)]
+        folder = model_dir(self.models_dir) / "voices"
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.safetensors")):
+                found.append(VoiceInfo(path.stem, f"Cloned voice {path.stem}", "en", self.name))
+        return found
+
+    def supports(self, language: str) -> bool:
+        return language.lower().split("-")[0] == "en"
+
+    def synthesize(self, text: str, settings: VoiceSettings) -> Utterance:
+        if not text.strip():
+            raise EmptyText()
+        if not self.supports(settings.language):
+            raise UnsupportedLanguage(settings.language, "The SMALL-E voice speaks English only.")
+        generator, tokenizer = self._load()
+        codec = self._codec()
+        prompt_codes, transcript = self._prompt(settings.voice or settings.reference or DEFAULT_VOICE)
+        full = f"{transcript} {text}" if transcript else text
+        try:
+            encoded = tokenizer.encode(full)
+        except UnsupportedText as exc:
+            raise InvalidInput(
+                f"The SMALL-E voice can't read {exc.characters!r}. "
+                "Numbers and symbols need to be written out as words."
+            ) from exc
+        request = Request(encoded.ids, prompt_codes, seed=_seed(text))
+        with self._lock:  # one generation at a time per loaded model (the GPU graphs are shared)
+            if self.candidates > 1:
+                result = generator.generate_best(request, self.candidates)
+            else:
+                result = generator.generate([request])[0]
+        if result.codes.shape[1] == 0:
+            raise InvalidInput(
+                "The SMALL-E voice produced no audio for that message; please try rephrasing it."
+            )
+        audio = np.asarray(codec.decode(result.codes), dtype=np.float32).reshape(-1)
+        audio = np.clip(audio, -1.0, 1.0)
+        offset = len(full) - len(text)
+        words, phonemes = self._timings(text, offset, encoded.spans, result.positions, settings.language)
+        return Utterance(audio, codec.sample_rate, words, phonemes, settings.language, text)
+
+    # -- helpers -----------------------------------------------------------------------------------------
+
+    def _load(self) -> tuple[Generator, TextTokenizer]:
+        if self._generator is None or self._tokenizer is None:
+            folder = model_dir(self.models_dir)
+            try:
+                model = load_model(folder, self.device)
+                self._tokenizer = load_text_tokenizer(folder)
+            except SmallEWeightsMissing as exc:
+                raise ModelMissing(str(exc)) from exc
+            except CheckpointMismatch as exc:
+                raise ModelMissing(
+                    f"The SMALL-E weights in {folder} are damaged ({exc}). Import them again with "
+                    "`avatarlab models import smalle`."
+                ) from exc
+            self._generator = Generator(model, self.sampling)
+        return self._generator, self._tokenizer
+
+    def _codec(self) -> AudioCodec:
+        if self.codec is None:
+            raise ModelMissing(
+                "The SMALL-E voice needs the EnCodec and Vocos codec weights. Add them with "
+                "`avatarlab models import smalle --encodec ... --vocos ...`."
+            )
+        return self.codec
+
+    def _prompt(self, voice: str) -> tuple[torch.Tensor | None, str]:
+        if voice == DEFAULT_VOICE:
+            return None, ""
+        path = model_dir(self.models_dir) / "voices" / f"{voice}.safetensors"
+        if not _VOICE_ID.match(voice) or not path.is_file():
+            raise UnknownVoice(voice, "Record a voice sample first, or use the default SMALL-E voice.")
+        try:
+            codes = load_file(str(path))["codes"]
+            with safe_open(str(path), "pt") as fh:
+                transcript = (fh.metadata() or {}).get("transcript", "")
+        except (SafetensorError, OSError, KeyError) as exc:
+            raise UnknownVoice(voice, "Its saved sample is damaged; please record it again.") from exc
+        n_codebook = 1024 if self._generator is None else self._generator.model.cfg.n_codebook
+        if codes.dim() != 2 or codes.shape[0] < 4 or codes.min() < 0 or codes.max() >= n_codebook:
+            raise UnknownVoice(voice, "Its saved sample is damaged; please record it again.")
+        return codes, transcript
+
+    def _timings(
+        self,
+        text: str,
+        offset: int,
+        spans: list[tuple[int, int]],
+        positions: torch.Tensor,
+        language: str,
+    ) -> tuple[tuple[Timing, ...], tuple[Timing, ...]]:
+        rate = float(CODEC_FRAME_RATE)
+        # One pass over all tokens keeps the spans ordered; a word never reached gets zero duration.
+        frames = token_frames(positions, 0, len(spans) - 1)
+        words: list[Timing] = []
+        phonemes: list[Timing] = []
+        for match in re.finditer(r"\S+", text):
+            lo, hi = match.start() + offset, match.end() + offset
+            tokens = [i for i, (a, b) in enumerate(spans) if b > a and a < hi and b > lo]
+            if not tokens:
+                continue
+            start, end = frames[tokens[0]][0] / rate, frames[tokens[-1]][1] / rate
+            words.append(Timing(start, end, match.group()))
+            if self.phonemizer is not None:
+                phonemes.extend(_spread(self.phonemizer(match.group(), language), start, end))
+        return tuple(words), tuple(phonemes)
+
+
+def _spread(labels: list[str], start: float, end: float) -> list[Timing]:
+    """Phonemes of one word spread evenly over its span (SMALL-E aligns BPE tokens, not phonemes)."""
+    labels = [p for p in labels if p]
+    if not labels:
+        return []
+    step = (end - start) / len(labels)
+    return [Timing(start + i * step, start + (i + 1) * step, p) for i, p in enumerate(labels)]
+
+
+def _seed(text: str) -> int:
+    # The same message gives the same take, which makes saved phrases and retries predictable.
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:4], "little")
