@@ -459,6 +459,9 @@ def encodec_state_dict(path: Path) -> tuple[EncodecConfig, dict[str, torch.Tenso
     sd = load_state_dict_file(path, "EnCodec")
     if any(k.startswith(("encoder.layers.", "quantizer.layers.")) for k in sd):
         sd = _from_hf_names(sd)
+    if any(re.search(r"\.(conv|convtr)\.norm\.", k) for k in sd):
+        # Only the 48 kHz model has time-group norms (it is also stereo and non-causal).
+        raise CheckpointMismatch(f"{Path(path).name} is the 48 kHz EnCodec; SMALL-E needs the 24 kHz model")
     cfg = _infer_config(sd, Path(path).name)
     with torch.device("meta"):
         expected = Encodec(cfg).state_dict()
@@ -486,7 +489,7 @@ def write_atomically(folder: Path, files: Mapping[str, Any]) -> None:
 def import_encodec(checkpoint: Path, out_dir: Path) -> Path:
     """Official `encodec_24khz-*.th` (or HF `facebook/encodec_24khz` weights) → out_dir/encodec.*"""
     cfg, weights = encodec_state_dict(Path(checkpoint))
-    if cfg.sample_rate != 24000 or cfg.hop_length != 320:
+    if cfg.channels != 1 or cfg.hop_length != 320:
         raise CheckpointMismatch(f"{Path(checkpoint).name} is not the 24 kHz EnCodec model")
     write_atomically(
         Path(out_dir),
