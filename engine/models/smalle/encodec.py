@@ -97,6 +97,11 @@ class EncodecConfig:
 # -- building blocks (names follow encodec/modules/{conv,lstm,seanet}.py) -----------------------------------
 
 
+def _norm(v: torch.Tensor) -> torch.Tensor:
+    # torch.linalg rather than Tensor.norm: the latter is very slow to trace on the meta device.
+    return torch.linalg.vector_norm(v, dim=(1, 2), keepdim=True)
+
+
 class WeightNormConv(nn.Module):
     """A (transposed) 1-D convolution under weight normalisation, stored as `torch.nn.utils.weight_norm`
     stores it: weight = weight_g · weight_v / ‖weight_v‖ with the norm over every dim but the first."""
@@ -110,11 +115,11 @@ class WeightNormConv(nn.Module):
         v = torch.empty(shape)
         nn.init.kaiming_uniform_(v, a=math.sqrt(5))
         self.weight_v = nn.Parameter(v)
-        self.weight_g = nn.Parameter(v.norm(dim=(1, 2), keepdim=True).clone())
+        self.weight_g = nn.Parameter(_norm(v))
         self.bias = nn.Parameter(torch.zeros(c_out))
 
     def weight(self) -> torch.Tensor:
-        return self.weight_v * (self.weight_g / self.weight_v.norm(dim=(1, 2), keepdim=True))
+        return self.weight_v * (self.weight_g / _norm(self.weight_v))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.transposed:
