@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,14 +26,26 @@ from engine.models.smalle.convert import load_model, load_text_tokenizer, missin
 from engine.models.smalle.errors import CheckpointMismatch, SmallEWeightsMissing, UnsupportedText
 from engine.models.smalle.generate import Generator, Request
 from engine.models.smalle.sampling import SamplingConfig
+from engine.models.smalle.streaming import stream_audio
 from engine.models.smalle.timing import token_frames
-from engine.models.smalle.tokenizer import TextTokenizer
+from engine.models.smalle.tokenizer import Encoded, TextTokenizer
 from engine.speech.base import VoiceInfo
 from engine.types import Timing, Utterance, VoiceSettings
 
 DEFAULT_VOICE = "default"
+_SENTENCE = re.compile(r"[^.!?;]*[^.!?;\s][^.!?;]*[.!?;]*|[.!?;]+")
 _VOICE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 Phonemizer = Callable[[str, str], list[str]]  # (word, language) → IPA phonemes
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One sentence of a message and how it is generated (offset: prompt transcript length in `encoded`)."""
+
+    text: str
+    request: Request
+    encoded: Encoded
+    offset: int
 
 
 def model_dir(models_dir: Path) -> Path:
@@ -99,6 +112,54 @@ class SmallESpeechEngine:
         return language.lower().split("-")[0] == "en"
 
     def synthesize(self, text: str, settings: VoiceSettings) -> Utterance:
+        # Sentences are generated together as one batch: the model was trained on single utterances of
+        # up to ~27 s, and batching makes a long message cost about as much as its longest sentence.
+        generator, codec, parts = self._requests(text, settings)
+        with self._lock:  # one generation at a time per loaded model (the GPU graphs are shared)
+            if self.candidates > 1:
+                results = [generator.generate_best(p.request, self.candidates) for p in parts]
+            else:
+                results = generator.generate([p.request for p in parts])
+        audio: list[np.ndarray] = []
+        words: list[Timing] = []
+        phonemes: list[Timing] = []
+        elapsed = 0.0
+        for part, result in zip(parts, results, strict=True):
+            if result.codes.shape[1] == 0:
+                continue
+            wave = np.clip(np.asarray(codec.decode(result.codes), dtype=np.float32).reshape(-1), -1.0, 1.0)
+            w, p = self._timings(part, result.positions, settings.language, elapsed)
+            audio.append(wave)
+            words.extend(w)
+            phonemes.extend(p)
+            elapsed += len(wave) / codec.sample_rate
+        if not audio:
+            raise InvalidInput(
+                "The SMALL-E voice produced no audio for that message; please try rephrasing it."
+            )
+        return Utterance(
+            np.concatenate(audio), codec.sample_rate, tuple(words), tuple(phonemes), settings.language, text
+        )
+
+    def stream_audio(self, text: str, settings: VoiceSettings) -> Iterator[np.ndarray]:
+        """Audio chunks (float32, 24 kHz) as they are generated, for playback before the whole clip is done.
+
+        Input errors are raised before the first chunk; timings need the whole utterance (use synthesize).
+        """
+        generator, codec, parts = self._requests(text, settings)
+
+        def chunks() -> Iterator[np.ndarray]:
+            with self._lock:
+                for part in parts:
+                    for chunk in stream_audio(generator, part.request, codec):
+                        yield np.clip(chunk, -1.0, 1.0)
+
+        return chunks()
+
+    # -- helpers -----------------------------------------------------------------------------------------
+
+    def _requests(self, text: str, settings: VoiceSettings) -> tuple[Generator, AudioCodec, list[_Part]]:
+        """Validate the input and build one generation request per sentence."""
         if not text.strip():
             raise EmptyText()
         if not self.supports(settings.language):
@@ -106,31 +167,20 @@ class SmallESpeechEngine:
         generator, tokenizer = self._load()
         codec = self._codec()
         prompt_codes, transcript = self._prompt(settings.voice or settings.reference or DEFAULT_VOICE)
-        full = f"{transcript} {text}" if transcript else text
-        try:
-            encoded = tokenizer.encode(full)
-        except UnsupportedText as exc:
-            raise InvalidInput(
-                f"The SMALL-E voice can't read {exc.characters!r}. "
-                "Numbers and symbols need to be written out as words."
-            ) from exc
-        request = Request(encoded.ids, prompt_codes, seed=_seed(text))
-        with self._lock:  # one generation at a time per loaded model (the GPU graphs are shared)
-            if self.candidates > 1:
-                result = generator.generate_best(request, self.candidates)
-            else:
-                result = generator.generate([request])[0]
-        if result.codes.shape[1] == 0:
-            raise InvalidInput(
-                "The SMALL-E voice produced no audio for that message; please try rephrasing it."
-            )
-        audio = np.asarray(codec.decode(result.codes), dtype=np.float32).reshape(-1)
-        audio = np.clip(audio, -1.0, 1.0)
-        offset = len(full) - len(text)
-        words, phonemes = self._timings(text, offset, encoded.spans, result.positions, settings.language)
-        return Utterance(audio, codec.sample_rate, words, phonemes, settings.language, text)
-
-    # -- helpers -----------------------------------------------------------------------------------------
+        parts = []
+        for match in _SENTENCE.finditer(text):
+            sentence = match.group().strip()
+            full = f"{transcript} {sentence}" if transcript else sentence
+            try:
+                encoded = tokenizer.encode(full)
+            except UnsupportedText as exc:
+                raise InvalidInput(
+                    f"The SMALL-E voice can't read {exc.characters!r}. "
+                    "Numbers and symbols need to be written out as words."
+                ) from exc
+            request = Request(encoded.ids, prompt_codes, seed=_seed(sentence))
+            parts.append(_Part(sentence, request, encoded, len(full) - len(sentence)))
+        return generator, codec, parts
 
     def _load(self) -> tuple[Generator, TextTokenizer]:
         if self._generator is None or self._tokenizer is None:
@@ -174,28 +224,24 @@ class SmallESpeechEngine:
         return codes, transcript
 
     def _timings(
-        self,
-        text: str,
-        offset: int,
-        spans: list[tuple[int, int]],
-        positions: torch.Tensor,
-        language: str,
-    ) -> tuple[tuple[Timing, ...], tuple[Timing, ...]]:
+        self, part: _Part, positions: torch.Tensor, language: str, at: float
+    ) -> tuple[list[Timing], list[Timing]]:
         rate = float(CODEC_FRAME_RATE)
+        spans = part.encoded.spans
         # One pass over all tokens keeps the spans ordered; a word never reached gets zero duration.
         frames = token_frames(positions, 0, len(spans) - 1)
         words: list[Timing] = []
         phonemes: list[Timing] = []
-        for match in re.finditer(r"\S+", text):
-            lo, hi = match.start() + offset, match.end() + offset
+        for match in re.finditer(r"\S+", part.text):
+            lo, hi = match.start() + part.offset, match.end() + part.offset
             tokens = [i for i, (a, b) in enumerate(spans) if b > a and a < hi and b > lo]
             if not tokens:
                 continue
-            start, end = frames[tokens[0]][0] / rate, frames[tokens[-1]][1] / rate
+            start, end = at + frames[tokens[0]][0] / rate, at + frames[tokens[-1]][1] / rate
             words.append(Timing(start, end, match.group()))
             if self.phonemizer is not None:
                 phonemes.extend(_spread(self.phonemizer(match.group(), language), start, end))
-        return tuple(words), tuple(phonemes)
+        return words, phonemes
 
 
 def _spread(labels: list[str], start: float, end: float) -> list[Timing]:

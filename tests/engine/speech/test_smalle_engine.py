@@ -158,3 +158,23 @@ def test_missing_codec_is_reported_as_missing_weights(models_dir: Path) -> None:
     engine = SmallESpeechEngine(models_dir, codec=None, device="cpu")
     with pytest.raises(ModelMissing, match="EnCodec"):
         engine.synthesize("hello", VoiceSettings())
+
+
+def test_sentences_are_generated_together_and_joined_in_order(models_dir: Path) -> None:
+    engine = _engine(models_dir)
+    text = "Good morning. How are you today? I am fine"
+    utt = engine.synthesize(text, VoiceSettings())
+    assert [w.label for w in utt.words] == text.split()
+    assert all(a.end_s <= b.start_s + 1e-9 for a, b in zip(utt.words, utt.words[1:], strict=False))
+    assert 3 * 20 * 320 <= len(utt.audio) <= 3 * 30 * 320
+    assert utt.words[2].start_s >= utt.duration_s / 3 - 30 / 75  # "How" is in the second sentence
+
+
+def test_streamed_audio_matches_the_finished_clip(models_dir: Path) -> None:
+    engine = _engine(models_dir)
+    text = "Good morning. See you soon!"
+    chunks = list(engine.stream_audio(text, VoiceSettings()))
+    assert len(chunks) > 2
+    assert np.array_equal(np.concatenate(chunks), engine.synthesize(text, VoiceSettings()).audio)
+    with pytest.raises(EmptyText):
+        engine.stream_audio("", VoiceSettings())
