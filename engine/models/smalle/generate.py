@@ -84,30 +84,56 @@ def _decode_step(
     buf.done.logical_or_((nxt == TAIL).all(dim=1))
 
 
-class _GraphedDecoder:
-    """UNROLL decode steps captured once in a CUDA graph over static buffers, replayed per call."""
+class _StaticDecoder:
+    """UNROLL decode steps over static buffers, reused by every call of the same shape.
+
+    With `capture` (CUDA) the steps are recorded once in a CUDA graph and replayed; otherwise the same
+    steps run eagerly on the same buffers, which exercises the buffer handling on any device.
+    """
 
     def __init__(
-        self, model: SmallE, mem: TextMemory, state: DecodeState, buf: _Buffers, cfg: SamplingConfig
-    ):
+        self,
+        model: SmallE,
+        mem: TextMemory,
+        state: DecodeState,
+        buf: _Buffers,
+        cfg: SamplingConfig,
+        capture: bool,
+    ) -> None:
+        self.model, self.cfg = model, cfg
         self.mem, self.state, self.buf = mem, state, buf
-        saved_state = _clone_state(state)
-        saved_buf = _clone_buffers(buf)
-        side = torch.cuda.Stream()
-        side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(side):
-            for _ in range(UNROLL):  # warm-up (allocations, cuBLAS handles) outside the capture
-                _decode_step(model, mem, state, buf, cfg)
-        torch.cuda.current_stream().wait_stream(side)
-        self.graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.graph):
-            for _ in range(UNROLL):
-                _decode_step(model, mem, state, buf, cfg)
-        state.copy_(saved_state)
-        buf.copy_(saved_buf)
+        self.graph: torch.cuda.CUDAGraph | None = None
+        if capture:
+            saved_state, saved_buf = _clone_state(state), _clone_buffers(buf)
+            side = torch.cuda.Stream()
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):
+                self._steps()  # warm-up (allocations, cuBLAS workspaces) outside the capture
+            torch.cuda.current_stream().wait_stream(side)
+            self.graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(self.graph):
+                self._steps()
+            state.copy_(saved_state)  # the warm-up advanced the buffers: put the inputs back
+            buf.copy_(saved_buf)
+
+    def _steps(self) -> None:
+        for _ in range(UNROLL):
+            _decode_step(self.model, self.mem, self.state, self.buf, self.cfg)
+
+    def load(self, mem: TextMemory, state: DecodeState, buf: _Buffers) -> None:
+        """Copy a new call's inputs into the static buffers (the positions table depends on N only)."""
+        self.mem.keys.copy_(mem.keys)
+        self.mem.values.copy_(mem.values)
+        self.mem.mask.copy_(mem.mask)
+        self.state.copy_(state)
+        self.buf.copy_(buf)
 
     def replay(self) -> None:
-        self.graph.replay()
+        if self.graph is not None:
+            self.graph.replay()
+        else:
+            with torch.inference_mode():
+                self._steps()
 
 
 def _clone_state(s: DecodeState) -> DecodeState:
@@ -121,11 +147,20 @@ def _clone_buffers(b: _Buffers) -> _Buffers:
 class Generator:
     """Runs SMALL-E generation for batches of requests; caches CUDA graphs per (batch, text, length) shape."""
 
-    def __init__(self, model: SmallE, cfg: SamplingConfig | None = None, cuda_graphs: bool = True) -> None:
+    def __init__(
+        self,
+        model: SmallE,
+        cfg: SamplingConfig | None = None,
+        cuda_graphs: bool = True,
+        static_buffers: bool | None = None,
+    ) -> None:
+        """cuda_graphs: capture the decode loop on CUDA. static_buffers (default: on CUDA) reuses buffers
+        per shape; it is what the graphs replay over, and can be switched on on the CPU to test it."""
         self.model = model.eval()
         self.cfg = cfg or SamplingConfig()
         self.cuda_graphs = cuda_graphs
-        self._graphs: dict[tuple[int, ...], _GraphedDecoder] = {}
+        self.static_buffers = self.device.type == "cuda" if static_buffers is None else static_buffers
+        self._decoders: dict[tuple[int, ...], _StaticDecoder] = {}
 
     @property
     def device(self) -> torch.device:
@@ -201,8 +236,8 @@ class Generator:
     def _stepper(
         self, mem: TextMemory, state: DecodeState, buf: _Buffers
     ) -> tuple[Callable[[], None], _Buffers]:
-        """(run UNROLL steps, buffers it writes): a graph replay on CUDA, the same steps eagerly elsewhere."""
-        if not (self.cuda_graphs and self.device.type == "cuda"):
+        """(run UNROLL steps, the buffers they write)."""
+        if not self.static_buffers:
 
             def eager() -> None:
                 with torch.inference_mode():
@@ -211,17 +246,13 @@ class Generator:
 
             return eager, buf
         key = (buf.columns.shape[0], mem.keys.shape[1], buf.columns.shape[2])
-        graphed = self._graphs.get(key)
-        if graphed is None:
-            graphed = _GraphedDecoder(self.model, mem, state, buf, self.cfg)
-            self._graphs[key] = graphed
+        decoder = self._decoders.get(key)
+        if decoder is None:
+            capture = self.cuda_graphs and self.device.type == "cuda"
+            decoder = self._decoders[key] = _StaticDecoder(self.model, mem, state, buf, self.cfg, capture)
         else:
-            graphed.mem.keys.copy_(mem.keys)
-            graphed.mem.values.copy_(mem.values)
-            graphed.mem.mask.copy_(mem.mask)
-            graphed.state.copy_(state)
-            graphed.buf.copy_(buf)
-        return graphed.replay, graphed.buf
+            decoder.load(mem, state, buf)
+        return decoder.replay, decoder.buf
 
     # -- running -----------------------------------------------------------------------------------------
 

@@ -133,3 +133,18 @@ def test_streamed_audio_equals_decoding_everything() -> None:
     assert len(chunks) > 2
     whole = codec.decode(gen.generate([request])[0].codes)
     assert np.array_equal(np.concatenate(chunks), whole)
+
+
+def test_static_buffers_are_reused_across_calls_without_leaking_state() -> None:
+    # The CUDA-graph path replays over static buffers; on the CPU the same buffers run eagerly.
+    model = tiny_model(seed=9)
+    cfg = SamplingConfig(top_k=8, max_frames=20, min_frames=20)
+    static = Generator(model, cfg, static_buffers=True)
+    fresh = Generator(model, cfg)
+    for request in (Request(TEXTS[0], seed=1), Request(TEXTS[1], seed=2), Request(TEXTS[0], seed=1)):
+        a, b = static.generate([request])[0], fresh.generate([request])[0]
+        assert torch.equal(a.codes, b.codes)
+        assert torch.allclose(a.positions, b.positions)
+    assert len(static._decoders) == 1
+    streamed = list(static.stream(Request(TEXTS[2], seed=5)))
+    assert torch.equal(torch.cat(streamed, 1), fresh.generate([Request(TEXTS[2], seed=5)])[0].codes)
