@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import torch
 
 from engine.models.smalle.delay import HEAD, TAIL, delay
+from engine.models.smalle.gla import GatedLinearAttention
 from engine.models.smalle.model import DecodeState, SmallE
 from engine.models.smalle.paca import TextMemory
 from engine.models.smalle.sampling import SamplingConfig, sample
@@ -157,6 +158,9 @@ class Generator:
         """cuda_graphs: capture the decode loop on CUDA. static_buffers (default: on CUDA) reuses buffers
         per shape; it is what the graphs replay over, and can be switched on on the CPU to test it."""
         self.model = model.eval()
+        for module in model.modules():
+            if isinstance(module, GatedLinearAttention):
+                module.fuse()
         self.cfg = cfg or SamplingConfig()
         self.cuda_graphs = cuda_graphs
         self.static_buffers = self.device.type == "cuda" if static_buffers is None else static_buffers
