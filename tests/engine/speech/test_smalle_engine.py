@@ -178,3 +178,14 @@ def test_streamed_audio_matches_the_finished_clip(models_dir: Path) -> None:
     assert np.array_equal(np.concatenate(chunks), engine.synthesize(text, VoiceSettings()).audio)
     with pytest.raises(EmptyText):
         engine.stream_audio("", VoiceSettings())
+
+
+def test_damaged_weights_are_reported_with_the_fix(models_dir: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "models" / "smalle"
+    broken.mkdir(parents=True)
+    for name in ("config.json", "tokenizer.json"):
+        (broken / name).write_bytes((models_dir / "smalle" / name).read_bytes())
+    (broken / "model.safetensors").write_bytes(b"\0" * 100)
+    with pytest.raises(ModelMissing, match="damaged") as err:
+        _engine(tmp_path / "models").synthesize("hello", VoiceSettings())
+    assert "avatarlab models import smalle" in err.value.message

@@ -87,6 +87,9 @@ def test_config_json_round_trip(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text(json.dumps({"d_model": 512, "colour": "red"}))
     with pytest.raises(CheckpointMismatch, match="colour"):
         SmallEConfig.load(tmp_path / "bad.json")
+    (tmp_path / "types.json").write_text(json.dumps({"d_model": "wide"}))
+    with pytest.raises(CheckpointMismatch, match="invalid SMALL-E config"):
+        SmallEConfig.load(tmp_path / "types.json")
     with pytest.raises(CheckpointMismatch, match="enc_heads"):
         SmallEConfig(d_context=512, enc_heads=7)
 
