@@ -134,3 +134,10 @@ def test_load_model_names_the_missing_files(tmp_path: Path) -> None:
     with pytest.raises(SmallEWeightsMissing) as err:
         load_model(tmp_path / "nothing")
     assert "model.safetensors" in str(err.value) and "avatarlab models import smalle" in str(err.value)
+
+
+def test_text_heads_fall_back_to_hyper_parameters_without_rotary_tables() -> None:
+    sd = {k: v for k, v in official_state_dict(SMALL).items() if not k.endswith("rotary.freqs")}
+    assert infer_config(sd).enc_heads == 8  # the documented official value
+    hp = {"txt_encoder": {"init_args": {"heads": 4}}}
+    assert infer_config(sd, hp) == SMALL
