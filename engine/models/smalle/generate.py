@@ -7,6 +7,7 @@ the same code runs eagerly on the CPU and inside a captured CUDA graph.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -30,6 +31,8 @@ class Request:
     text_ids: Sequence[int]
     prompt_codes: torch.Tensor | None = None
     seed: int = 0
+    # Initial-State Tuning: one learned GLA state [H, K, V] per backbone layer (see ist.py), or None.
+    initial_state: Sequence[torch.Tensor] | None = None
 
 
 @dataclass
@@ -212,6 +215,18 @@ class Generator:
         with torch.inference_mode():
             mem = self.model.encode_text(ids.to(dev), mask.to(dev))
         state = self.model.new_state(len(requests), dev, self.dtype)
+        for i, r in enumerate(requests):
+            if r.initial_state is not None:
+                if len(r.initial_state) != len(state.layers):
+                    raise ValueError(
+                        f"an initial state needs {len(state.layers)} layers, got {len(r.initial_state)}"
+                    )
+                for layer, init in zip(state.layers, r.initial_state, strict=True):
+                    if init.shape != layer.shape[1:]:
+                        raise ValueError(
+                            f"initial state of shape {list(init.shape)}, expected {list(layer.shape[1:])}"
+                        )
+                    layer[i] = init.to(layer)
         return mem, state, buf, columns_needed, lengths
 
     def _prompt(self, r: Request) -> torch.Tensor:
@@ -232,7 +247,7 @@ class Generator:
         if known == 0:
             return
         with torch.inference_mode():
-            _, beta, after = self.model(mem, buf.columns[:, :, :known])
+            _, beta, after = self.model(mem, buf.columns[:, :, :known], state)
         state.copy_(after)
         index = torch.arange(beta.shape[-1], device=beta.device, dtype=beta.dtype)
         buf.positions[:, :known] = (beta @ index).float()
@@ -284,7 +299,7 @@ class Generator:
 
     def generate_best(self, request: Request, candidates: int) -> Generated:
         """Sample several candidates (seeds seed, seed+1, ...) and keep the most monotonic alignment."""
-        batch = [Request(request.text_ids, request.prompt_codes, request.seed + i) for i in range(candidates)]
+        batch = [dataclasses.replace(request, seed=request.seed + i) for i in range(candidates)]
         results = self.generate(batch)
         # Prefer candidates that reached the stop frame; among them the smallest backwards movement.
         return min(results, key=lambda g: (not g.stopped, g.monotonicity_loss))
