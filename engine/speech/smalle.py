@@ -2,7 +2,8 @@
 
 Weights live in <models_dir>/smalle (written by `avatarlab models import smalle`). A person's cloned voice is
 a prompt — their recorded sample's codec codes plus its transcript — stored as
-<models_dir>/smalle/voices/<id>.safetensors and chosen with VoiceSettings.voice (or .reference).
+<models_dir>/smalle/voices/<id>.safetensors and chosen with VoiceSettings.voice; a voice tuned with
+Initial-State Tuning is <models_dir>/smalle/states/<id>.safetensors, chosen with VoiceSettings.reference.
 Rate, pitch and volume are applied afterwards by the shared speech effects, like for every engine.
 """
 
@@ -25,6 +26,7 @@ from engine.models.smalle.codec import CODEC_FRAME_RATE, AudioCodec
 from engine.models.smalle.convert import load_model, load_text_tokenizer, missing_files
 from engine.models.smalle.errors import CheckpointMismatch, SmallEWeightsMissing, UnsupportedText
 from engine.models.smalle.generate import Generator, Request
+from engine.models.smalle.ist import InitialState
 from engine.models.smalle.sampling import SamplingConfig
 from engine.models.smalle.streaming import stream_audio
 from engine.models.smalle.timing import token_frames
@@ -166,7 +168,8 @@ class SmallESpeechEngine:
             raise UnsupportedLanguage(settings.language, "The SMALL-E voice speaks English only.")
         generator, tokenizer = self._load()
         codec = self._codec()
-        prompt_codes, transcript = self._prompt(settings.voice or settings.reference or DEFAULT_VOICE)
+        prompt_codes, transcript = self._prompt(settings.voice or DEFAULT_VOICE)
+        initial = self._initial_state(settings.reference) if settings.reference else None
         parts = []
         for match in _SENTENCE.finditer(text):
             sentence = match.group().strip()
@@ -178,7 +181,7 @@ class SmallESpeechEngine:
                     f"The SMALL-E voice can't read {exc.characters!r}. "
                     "Numbers and symbols need to be written out as words."
                 ) from exc
-            request = Request(encoded.ids, prompt_codes, seed=_seed(sentence))
+            request = Request(encoded.ids, prompt_codes, seed=_seed(sentence), initial_state=initial)
             parts.append(_Part(sentence, request, encoded, len(full) - len(sentence)))
         return generator, codec, parts
 
@@ -222,6 +225,29 @@ class SmallESpeechEngine:
         if codes.dim() != 2 or codes.shape[0] < 4 or codes.min() < 0 or codes.max() >= n_codebook:
             raise UnknownVoice(voice, "Its saved sample is damaged; please record it again.")
         return codes, transcript
+
+    def _initial_state(self, reference: str) -> list[torch.Tensor]:
+        """A tuned voice (Initial-State Tuning) stored as <model dir>/states/<reference>.safetensors."""
+        path = model_dir(self.models_dir) / "states" / f"{reference}.safetensors"
+        if not _VOICE_ID.match(reference) or not path.is_file():
+            raise UnknownVoice(
+                reference, "That tuned voice is not installed; the default SMALL-E voice still works."
+            )
+        try:
+            states = InitialState.load(path).states()
+        except CheckpointMismatch as exc:
+            raise UnknownVoice(
+                reference, "Its saved tuning is damaged; please tune the voice again."
+            ) from exc
+        expected = [layer.tmix.state_shape(1)[1:] for layer in self._layers()]
+        if [tuple(s.shape) for s in states] != expected:
+            raise UnknownVoice(reference, "It was tuned for a different SMALL-E model; please tune it again.")
+        return states
+
+    def _layers(self) -> list[torch.nn.Module]:
+        assert self._generator is not None  # loaded before any voice is resolved
+        rnn = self._generator.model.attentive_rnn
+        return [*rnn.encoder, *rnn.decoder]
 
     def _timings(
         self, part: _Part, positions: torch.Tensor, language: str, at: float

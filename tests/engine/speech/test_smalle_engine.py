@@ -189,3 +189,23 @@ def test_damaged_weights_are_reported_with_the_fix(models_dir: Path, tmp_path: P
     with pytest.raises(ModelMissing, match="damaged") as err:
         _engine(tmp_path / "models").synthesize("hello", VoiceSettings())
     assert "avatarlab models import smalle" in err.value.message
+
+
+def test_tuned_voice_from_initial_state_tuning(models_dir: Path) -> None:
+    from engine.models.smalle.convert import load_model
+    from engine.models.smalle.ist import InitialState, new_initial_state
+
+    states = models_dir / "smalle" / "states"
+    states.mkdir(exist_ok=True)
+    init = new_initial_state(load_model(models_dir / "smalle"), rank=1, seed=1)
+    InitialState(init.a, [b * 1000 for b in init.b]).save(states / "anna-ist.safetensors")
+    InitialState([a[:, :2] for a in init.a], init.b).save(states / "other-model.safetensors")
+    engine = _engine(models_dir)
+    plain = engine.synthesize("good morning", VoiceSettings())
+    tuned = engine.synthesize("good morning", VoiceSettings(reference="anna-ist"))
+    assert [w.label for w in tuned.words] == ["good", "morning"]
+    assert not np.array_equal(plain.audio, tuned.audio)
+    with pytest.raises(UnknownVoice, match="not installed"):
+        engine.synthesize("good morning", VoiceSettings(reference="nobody"))
+    with pytest.raises(UnknownVoice, match="different SMALL-E model"):
+        engine.synthesize("good morning", VoiceSettings(reference="other-model"))
