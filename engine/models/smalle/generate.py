@@ -67,7 +67,9 @@ def _decode_step(
     logits, beta = model.step_(mem, tokens, state)
     q = torch.arange(logits.shape[1], device=logits.device)
     frame = col - q - 1  # audio frame index this column carries, per codebook
-    allow_tail = (frame.unsqueeze(0) >= buf.tail_from.unsqueeze(1)).unsqueeze(-1)  # [B, Q, 1]
+    # Only codebook 0 decides to stop (the others follow through the delay pattern below), and not before
+    # the prompt and the minimum length are over.
+    allow_tail = ((frame.unsqueeze(0) >= buf.tail_from.unsqueeze(1)) & (q == 0)).unsqueeze(-1)  # [B, Q, 1]
     special = torch.arange(logits.shape[-1], device=logits.device) < TAIL  # PAD and HEAD are never sampled
     is_tail = torch.arange(logits.shape[-1], device=logits.device) == TAIL
     logits = logits.masked_fill(special | (is_tail & ~allow_tail), float("-inf"))
@@ -185,6 +187,9 @@ class Generator:
         if not requests:
             raise ValueError("no requests")
         q, dev = self.model.cfg.n_quant, self.device
+        for r in requests:
+            if not r.text_ids or min(r.text_ids) < 0 or max(r.text_ids) >= self.model.cfg.n_txt_vocab:
+                raise ValueError(f"text ids must be a non-empty list in 0..{self.model.cfg.n_txt_vocab - 1}")
         n_text = max(len(r.text_ids) for r in requests)
         n_text = -(-n_text // TEXT_BUCKET) * TEXT_BUCKET
         ids = torch.zeros(len(requests), n_text, dtype=torch.long)

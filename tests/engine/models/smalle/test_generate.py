@@ -44,6 +44,7 @@ def test_generation_stops_on_the_stop_frame() -> None:
     result = Generator(model, cfg).generate([Request(TEXTS[1], seed=0)])[0]
     assert result.stopped
     assert result.codes.shape == (4, 6)
+    assert result.codes.min() >= 0  # every codebook carried a real code up to the last frame
 
 
 def test_length_cap_when_the_model_never_stops() -> None:
@@ -105,6 +106,10 @@ def test_rejects_bad_prompt_and_settings() -> None:
     gen = Generator(tiny_model())
     with pytest.raises(ValueError):
         gen.generate([Request(TEXTS[0], torch.full((4, 3), TINY.n_codebook))])
+    with pytest.raises(ValueError):
+        gen.generate([Request([])])
+    with pytest.raises(ValueError):
+        gen.generate([Request([1, TINY.n_txt_vocab, 2])])
     with pytest.raises(ValueError):
         SamplingConfig(top_k=0)
 
