@@ -16,7 +16,7 @@ from engine.models.smalle.convert import (
 from engine.models.smalle.errors import CheckpointMismatch, SmallEWeightsMissing
 from engine.models.smalle.model import SmallE
 
-from .helpers import official_state_dict, write_bpe_tokenizer
+from .smalle_helpers import official_state_dict, write_bpe_tokenizer
 
 SMALL = SmallEConfig(
     d_model=48, d_context=64, enc_layers=2, enc_heads=4, gla_layers=2, gla_heads=2, d_blind=16, pos_heads=2

@@ -10,7 +10,7 @@ from engine.models.smalle.errors import CheckpointMismatch, UnsupportedText
 from engine.models.smalle.model import SmallE
 from engine.models.smalle.tokenizer import BOS, EOS, BpeTokenizer, CharTokenizer
 
-from .helpers import TINY, tiny_model, write_bpe_tokenizer
+from .smalle_helpers import TINY, tiny_model, write_bpe_tokenizer
 
 
 def _tokens(batch: int, length: int, seed: int = 0) -> torch.Tensor:

@@ -8,7 +8,7 @@ from engine.models.smalle.generate import Generator, Request
 from engine.models.smalle.ist import InitialState, new_initial_state, teacher_forcing_loss, tune_initial_state
 from engine.models.smalle.sampling import SamplingConfig
 
-from .helpers import TINY, tiny_model
+from .smalle_helpers import TINY, tiny_model
 
 
 def _example(seed: int) -> tuple[list[int], torch.Tensor]:

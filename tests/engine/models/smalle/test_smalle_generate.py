@@ -5,7 +5,7 @@ from engine.models.smalle.delay import TAIL
 from engine.models.smalle.generate import Generator, Request
 from engine.models.smalle.sampling import SamplingConfig, gumbel_noise, sample
 
-from .helpers import TINY, tiny_model
+from .smalle_helpers import TINY, tiny_model
 
 TEXTS = [[1, 5, 6, 7, 2], [1, 8, 9, 10, 11, 12, 13, 14, 2], [1, 20, 21, 2]]
 
