@@ -2,7 +2,8 @@
 
 Weights live in <models_dir>/smalle (written by `avatarlab models import smalle`). A person's cloned voice is
 a prompt — their recorded sample's codec codes plus its transcript — stored as
-<models_dir>/smalle/voices/<id>.safetensors and chosen with VoiceSettings.voice (or .reference).
+<models_dir>/smalle/voices/<id>.safetensors and chosen with VoiceSettings.voice; a voice tuned with
+Initial-State Tuning is <models_dir>/smalle/states/<id>.safetensors, chosen with VoiceSettings.reference.
 Rate, pitch and volume are applied afterwards by the shared speech effects, like for every engine.
 """
 
@@ -11,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,15 +26,28 @@ from engine.models.smalle.codec import CODEC_FRAME_RATE, AudioCodec
 from engine.models.smalle.convert import load_model, load_text_tokenizer, missing_files
 from engine.models.smalle.errors import CheckpointMismatch, SmallEWeightsMissing, UnsupportedText
 from engine.models.smalle.generate import Generator, Request
+from engine.models.smalle.ist import InitialState
 from engine.models.smalle.sampling import SamplingConfig
+from engine.models.smalle.streaming import stream_audio
 from engine.models.smalle.timing import token_frames
-from engine.models.smalle.tokenizer import TextTokenizer
+from engine.models.smalle.tokenizer import Encoded, TextTokenizer
 from engine.speech.base import VoiceInfo
 from engine.types import Timing, Utterance, VoiceSettings
 
 DEFAULT_VOICE = "default"
+_SENTENCE = re.compile(r"[^.!?;]*[^.!?;\s][^.!?;]*[.!?;]*|[.!?;]+")
 _VOICE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 Phonemizer = Callable[[str, str], list[str]]  # (word, language) → IPA phonemes
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One sentence of a message and how it is generated (offset: prompt transcript length in `encoded`)."""
+
+    text: str
+    request: Request
+    encoded: Encoded
+    offset: int
 
 
 def model_dir(models_dir: Path) -> Path:
@@ -99,38 +114,76 @@ class SmallESpeechEngine:
         return language.lower().split("-")[0] == "en"
 
     def synthesize(self, text: str, settings: VoiceSettings) -> Utterance:
+        # Sentences are generated together as one batch: the model was trained on single utterances of
+        # up to ~27 s, and batching makes a long message cost about as much as its longest sentence.
+        generator, codec, parts = self._requests(text, settings)
+        with self._lock:  # one generation at a time per loaded model (the GPU graphs are shared)
+            if self.candidates > 1:
+                results = [generator.generate_best(p.request, self.candidates) for p in parts]
+            else:
+                results = generator.generate([p.request for p in parts])
+        audio: list[np.ndarray] = []
+        words: list[Timing] = []
+        phonemes: list[Timing] = []
+        elapsed = 0.0
+        for part, result in zip(parts, results, strict=True):
+            if result.codes.shape[1] == 0:
+                continue
+            wave = np.clip(np.asarray(codec.decode(result.codes), dtype=np.float32).reshape(-1), -1.0, 1.0)
+            w, p = self._timings(part, result.positions, settings.language, elapsed)
+            audio.append(wave)
+            words.extend(w)
+            phonemes.extend(p)
+            elapsed += len(wave) / codec.sample_rate
+        if not audio:
+            raise InvalidInput(
+                "The SMALL-E voice produced no audio for that message; please try rephrasing it."
+            )
+        return Utterance(
+            np.concatenate(audio), codec.sample_rate, tuple(words), tuple(phonemes), settings.language, text
+        )
+
+    def stream_audio(self, text: str, settings: VoiceSettings) -> Iterator[np.ndarray]:
+        """Audio chunks (float32, 24 kHz) as they are generated, for playback before the whole clip is done.
+
+        Input errors are raised before the first chunk; timings need the whole utterance (use synthesize).
+        """
+        generator, codec, parts = self._requests(text, settings)
+
+        def chunks() -> Iterator[np.ndarray]:
+            with self._lock:
+                for part in parts:
+                    for chunk in stream_audio(generator, part.request, codec):
+                        yield np.clip(chunk, -1.0, 1.0)
+
+        return chunks()
+
+    # -- helpers -----------------------------------------------------------------------------------------
+
+    def _requests(self, text: str, settings: VoiceSettings) -> tuple[Generator, AudioCodec, list[_Part]]:
+        """Validate the input and build one generation request per sentence."""
         if not text.strip():
             raise EmptyText()
         if not self.supports(settings.language):
             raise UnsupportedLanguage(settings.language, "The SMALL-E voice speaks English only.")
         generator, tokenizer = self._load()
         codec = self._codec()
-        prompt_codes, transcript = self._prompt(settings.voice or settings.reference or DEFAULT_VOICE)
-        full = f"{transcript} {text}" if transcript else text
-        try:
-            encoded = tokenizer.encode(full)
-        except UnsupportedText as exc:
-            raise InvalidInput(
-                f"The SMALL-E voice can't read {exc.characters!r}. "
-                "Numbers and symbols need to be written out as words."
-            ) from exc
-        request = Request(encoded.ids, prompt_codes, seed=_seed(text))
-        with self._lock:  # one generation at a time per loaded model (the GPU graphs are shared)
-            if self.candidates > 1:
-                result = generator.generate_best(request, self.candidates)
-            else:
-                result = generator.generate([request])[0]
-        if result.codes.shape[1] == 0:
-            raise InvalidInput(
-                "The SMALL-E voice produced no audio for that message; please try rephrasing it."
-            )
-        audio = np.asarray(codec.decode(result.codes), dtype=np.float32).reshape(-1)
-        audio = np.clip(audio, -1.0, 1.0)
-        offset = len(full) - len(text)
-        words, phonemes = self._timings(text, offset, encoded.spans, result.positions, settings.language)
-        return Utterance(audio, codec.sample_rate, words, phonemes, settings.language, text)
-
-    # -- helpers -----------------------------------------------------------------------------------------
+        prompt_codes, transcript = self._prompt(settings.voice or DEFAULT_VOICE)
+        initial = self._initial_state(settings.reference) if settings.reference else None
+        parts = []
+        for match in _SENTENCE.finditer(text):
+            sentence = match.group().strip()
+            full = f"{transcript} {sentence}" if transcript else sentence
+            try:
+                encoded = tokenizer.encode(full)
+            except UnsupportedText as exc:
+                raise InvalidInput(
+                    f"The SMALL-E voice can't read {exc.characters!r}. "
+                    "Numbers and symbols need to be written out as words."
+                ) from exc
+            request = Request(encoded.ids, prompt_codes, seed=_seed(sentence), initial_state=initial)
+            parts.append(_Part(sentence, request, encoded, len(full) - len(sentence)))
+        return generator, codec, parts
 
     def _load(self) -> tuple[Generator, TextTokenizer]:
         if self._generator is None or self._tokenizer is None:
@@ -173,29 +226,48 @@ class SmallESpeechEngine:
             raise UnknownVoice(voice, "Its saved sample is damaged; please record it again.")
         return codes, transcript
 
+    def _initial_state(self, reference: str) -> list[torch.Tensor]:
+        """A tuned voice (Initial-State Tuning) stored as <model dir>/states/<reference>.safetensors."""
+        path = model_dir(self.models_dir) / "states" / f"{reference}.safetensors"
+        if not _VOICE_ID.match(reference) or not path.is_file():
+            raise UnknownVoice(
+                reference, "That tuned voice is not installed; the default SMALL-E voice still works."
+            )
+        try:
+            states = InitialState.load(path).states()
+        except CheckpointMismatch as exc:
+            raise UnknownVoice(
+                reference, "Its saved tuning is damaged; please tune the voice again."
+            ) from exc
+        expected = [layer.tmix.state_shape(1)[1:] for layer in self._layers()]
+        if [tuple(s.shape) for s in states] != expected:
+            raise UnknownVoice(reference, "It was tuned for a different SMALL-E model; please tune it again.")
+        return states
+
+    def _layers(self) -> list[torch.nn.Module]:
+        assert self._generator is not None  # loaded before any voice is resolved
+        rnn = self._generator.model.attentive_rnn
+        return [*rnn.encoder, *rnn.decoder]
+
     def _timings(
-        self,
-        text: str,
-        offset: int,
-        spans: list[tuple[int, int]],
-        positions: torch.Tensor,
-        language: str,
-    ) -> tuple[tuple[Timing, ...], tuple[Timing, ...]]:
+        self, part: _Part, positions: torch.Tensor, language: str, at: float
+    ) -> tuple[list[Timing], list[Timing]]:
         rate = float(CODEC_FRAME_RATE)
+        spans = part.encoded.spans
         # One pass over all tokens keeps the spans ordered; a word never reached gets zero duration.
         frames = token_frames(positions, 0, len(spans) - 1)
         words: list[Timing] = []
         phonemes: list[Timing] = []
-        for match in re.finditer(r"\S+", text):
-            lo, hi = match.start() + offset, match.end() + offset
+        for match in re.finditer(r"\S+", part.text):
+            lo, hi = match.start() + part.offset, match.end() + part.offset
             tokens = [i for i, (a, b) in enumerate(spans) if b > a and a < hi and b > lo]
             if not tokens:
                 continue
-            start, end = frames[tokens[0]][0] / rate, frames[tokens[-1]][1] / rate
+            start, end = at + frames[tokens[0]][0] / rate, at + frames[tokens[-1]][1] / rate
             words.append(Timing(start, end, match.group()))
             if self.phonemizer is not None:
                 phonemes.extend(_spread(self.phonemizer(match.group(), language), start, end))
-        return tuple(words), tuple(phonemes)
+        return words, phonemes
 
 
 def _spread(labels: list[str], start: float, end: float) -> list[Timing]:

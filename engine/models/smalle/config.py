@@ -62,7 +62,10 @@ class SmallEConfig:
         unknown = sorted(set(data) - known)
         if unknown:
             raise CheckpointMismatch(f"unknown SMALL-E config keys: {', '.join(unknown)}")
-        return cls(**data)
+        try:
+            return cls(**data)
+        except (TypeError, ValueError, ZeroDivisionError) as exc:
+            raise CheckpointMismatch(f"invalid SMALL-E config values: {exc}") from exc
 
     @classmethod
     def load(cls, path: Path) -> SmallEConfig:

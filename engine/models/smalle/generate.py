@@ -7,12 +7,14 @@ the same code runs eagerly on the CPU and inside a captured CUDA graph.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import torch
 
 from engine.models.smalle.delay import HEAD, TAIL, delay
+from engine.models.smalle.gla import GatedLinearAttention
 from engine.models.smalle.model import DecodeState, SmallE
 from engine.models.smalle.paca import TextMemory
 from engine.models.smalle.sampling import SamplingConfig, sample
@@ -29,6 +31,8 @@ class Request:
     text_ids: Sequence[int]
     prompt_codes: torch.Tensor | None = None
     seed: int = 0
+    # Initial-State Tuning: one learned GLA state [H, K, V] per backbone layer (see ist.py), or None.
+    initial_state: Sequence[torch.Tensor] | None = None
 
 
 @dataclass
@@ -63,7 +67,9 @@ def _decode_step(
     logits, beta = model.step_(mem, tokens, state)
     q = torch.arange(logits.shape[1], device=logits.device)
     frame = col - q - 1  # audio frame index this column carries, per codebook
-    allow_tail = (frame.unsqueeze(0) >= buf.tail_from.unsqueeze(1)).unsqueeze(-1)  # [B, Q, 1]
+    # Only codebook 0 decides to stop (the others follow through the delay pattern below), and not before
+    # the prompt and the minimum length are over.
+    allow_tail = ((frame.unsqueeze(0) >= buf.tail_from.unsqueeze(1)) & (q == 0)).unsqueeze(-1)  # [B, Q, 1]
     special = torch.arange(logits.shape[-1], device=logits.device) < TAIL  # PAD and HEAD are never sampled
     is_tail = torch.arange(logits.shape[-1], device=logits.device) == TAIL
     logits = logits.masked_fill(special | (is_tail & ~allow_tail), float("-inf"))
@@ -84,30 +90,56 @@ def _decode_step(
     buf.done.logical_or_((nxt == TAIL).all(dim=1))
 
 
-class _GraphedDecoder:
-    """UNROLL decode steps captured once in a CUDA graph over static buffers, replayed per call."""
+class _StaticDecoder:
+    """UNROLL decode steps over static buffers, reused by every call of the same shape.
+
+    With `capture` (CUDA) the steps are recorded once in a CUDA graph and replayed; otherwise the same
+    steps run eagerly on the same buffers, which exercises the buffer handling on any device.
+    """
 
     def __init__(
-        self, model: SmallE, mem: TextMemory, state: DecodeState, buf: _Buffers, cfg: SamplingConfig
-    ):
+        self,
+        model: SmallE,
+        mem: TextMemory,
+        state: DecodeState,
+        buf: _Buffers,
+        cfg: SamplingConfig,
+        capture: bool,
+    ) -> None:
+        self.model, self.cfg = model, cfg
         self.mem, self.state, self.buf = mem, state, buf
-        saved_state = _clone_state(state)
-        saved_buf = _clone_buffers(buf)
-        side = torch.cuda.Stream()
-        side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(side):
-            for _ in range(UNROLL):  # warm-up (allocations, cuBLAS handles) outside the capture
-                _decode_step(model, mem, state, buf, cfg)
-        torch.cuda.current_stream().wait_stream(side)
-        self.graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.graph):
-            for _ in range(UNROLL):
-                _decode_step(model, mem, state, buf, cfg)
-        state.copy_(saved_state)
-        buf.copy_(saved_buf)
+        self.graph: torch.cuda.CUDAGraph | None = None
+        if capture:
+            saved_state, saved_buf = _clone_state(state), _clone_buffers(buf)
+            side = torch.cuda.Stream()
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):
+                self._steps()  # warm-up (allocations, cuBLAS workspaces) outside the capture
+            torch.cuda.current_stream().wait_stream(side)
+            self.graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(self.graph):
+                self._steps()
+            state.copy_(saved_state)  # the warm-up advanced the buffers: put the inputs back
+            buf.copy_(saved_buf)
+
+    def _steps(self) -> None:
+        for _ in range(UNROLL):
+            _decode_step(self.model, self.mem, self.state, self.buf, self.cfg)
+
+    def load(self, mem: TextMemory, state: DecodeState, buf: _Buffers) -> None:
+        """Copy a new call's inputs into the static buffers (the positions table depends on N only)."""
+        self.mem.keys.copy_(mem.keys)
+        self.mem.values.copy_(mem.values)
+        self.mem.mask.copy_(mem.mask)
+        self.state.copy_(state)
+        self.buf.copy_(buf)
 
     def replay(self) -> None:
-        self.graph.replay()
+        if self.graph is not None:
+            self.graph.replay()
+        else:
+            with torch.inference_mode():
+                self._steps()
 
 
 def _clone_state(s: DecodeState) -> DecodeState:
@@ -121,11 +153,23 @@ def _clone_buffers(b: _Buffers) -> _Buffers:
 class Generator:
     """Runs SMALL-E generation for batches of requests; caches CUDA graphs per (batch, text, length) shape."""
 
-    def __init__(self, model: SmallE, cfg: SamplingConfig | None = None, cuda_graphs: bool = True) -> None:
+    def __init__(
+        self,
+        model: SmallE,
+        cfg: SamplingConfig | None = None,
+        cuda_graphs: bool = True,
+        static_buffers: bool | None = None,
+    ) -> None:
+        """cuda_graphs: capture the decode loop on CUDA. static_buffers (default: on CUDA) reuses buffers
+        per shape; it is what the graphs replay over, and can be switched on on the CPU to test it."""
         self.model = model.eval()
+        for module in model.modules():
+            if isinstance(module, GatedLinearAttention):
+                module.fuse()
         self.cfg = cfg or SamplingConfig()
         self.cuda_graphs = cuda_graphs
-        self._graphs: dict[tuple[int, ...], _GraphedDecoder] = {}
+        self.static_buffers = self.device.type == "cuda" if static_buffers is None else static_buffers
+        self._decoders: dict[tuple[int, ...], _StaticDecoder] = {}
 
     @property
     def device(self) -> torch.device:
@@ -143,6 +187,9 @@ class Generator:
         if not requests:
             raise ValueError("no requests")
         q, dev = self.model.cfg.n_quant, self.device
+        for r in requests:
+            if not r.text_ids or min(r.text_ids) < 0 or max(r.text_ids) >= self.model.cfg.n_txt_vocab:
+                raise ValueError(f"text ids must be a non-empty list in 0..{self.model.cfg.n_txt_vocab - 1}")
         n_text = max(len(r.text_ids) for r in requests)
         n_text = -(-n_text // TEXT_BUCKET) * TEXT_BUCKET
         ids = torch.zeros(len(requests), n_text, dtype=torch.long)
@@ -173,6 +220,18 @@ class Generator:
         with torch.inference_mode():
             mem = self.model.encode_text(ids.to(dev), mask.to(dev))
         state = self.model.new_state(len(requests), dev, self.dtype)
+        for i, r in enumerate(requests):
+            if r.initial_state is not None:
+                if len(r.initial_state) != len(state.layers):
+                    raise ValueError(
+                        f"an initial state needs {len(state.layers)} layers, got {len(r.initial_state)}"
+                    )
+                for layer, init in zip(state.layers, r.initial_state, strict=True):
+                    if init.shape != layer.shape[1:]:
+                        raise ValueError(
+                            f"initial state of shape {list(init.shape)}, expected {list(layer.shape[1:])}"
+                        )
+                    layer[i] = init.to(layer)
         return mem, state, buf, columns_needed, lengths
 
     def _prompt(self, r: Request) -> torch.Tensor:
@@ -193,7 +252,7 @@ class Generator:
         if known == 0:
             return
         with torch.inference_mode():
-            _, beta, after = self.model(mem, buf.columns[:, :, :known])
+            _, beta, after = self.model(mem, buf.columns[:, :, :known], state)
         state.copy_(after)
         index = torch.arange(beta.shape[-1], device=beta.device, dtype=beta.dtype)
         buf.positions[:, :known] = (beta @ index).float()
@@ -201,8 +260,8 @@ class Generator:
     def _stepper(
         self, mem: TextMemory, state: DecodeState, buf: _Buffers
     ) -> tuple[Callable[[], None], _Buffers]:
-        """(run UNROLL steps, buffers it writes): a graph replay on CUDA, the same steps eagerly elsewhere."""
-        if not (self.cuda_graphs and self.device.type == "cuda"):
+        """(run UNROLL steps, the buffers they write)."""
+        if not self.static_buffers:
 
             def eager() -> None:
                 with torch.inference_mode():
@@ -211,17 +270,13 @@ class Generator:
 
             return eager, buf
         key = (buf.columns.shape[0], mem.keys.shape[1], buf.columns.shape[2])
-        graphed = self._graphs.get(key)
-        if graphed is None:
-            graphed = _GraphedDecoder(self.model, mem, state, buf, self.cfg)
-            self._graphs[key] = graphed
+        decoder = self._decoders.get(key)
+        if decoder is None:
+            capture = self.cuda_graphs and self.device.type == "cuda"
+            decoder = self._decoders[key] = _StaticDecoder(self.model, mem, state, buf, self.cfg, capture)
         else:
-            graphed.mem.keys.copy_(mem.keys)
-            graphed.mem.values.copy_(mem.values)
-            graphed.mem.mask.copy_(mem.mask)
-            graphed.state.copy_(state)
-            graphed.buf.copy_(buf)
-        return graphed.replay, graphed.buf
+            decoder.load(mem, state, buf)
+        return decoder.replay, decoder.buf
 
     # -- running -----------------------------------------------------------------------------------------
 
@@ -249,7 +304,7 @@ class Generator:
 
     def generate_best(self, request: Request, candidates: int) -> Generated:
         """Sample several candidates (seeds seed, seed+1, ...) and keep the most monotonic alignment."""
-        batch = [Request(request.text_ids, request.prompt_codes, request.seed + i) for i in range(candidates)]
+        batch = [dataclasses.replace(request, seed=request.seed + i) for i in range(candidates)]
         results = self.generate(batch)
         # Prefer candidates that reached the stop frame; among them the smallest backwards movement.
         return min(results, key=lambda g: (not g.stopped, g.monotonicity_loss))

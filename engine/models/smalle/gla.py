@@ -88,8 +88,7 @@ class RMSNormSwishGate(nn.Module):
         self.eps = eps
 
     def forward(self, o: torch.Tensor, gate: torch.Tensor) -> torch.Tensor:
-        o = o * torch.rsqrt(o.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
-        return o * F.silu(gate)
+        return F.rms_norm(o, (o.shape[-1],), self.weight, self.eps) * F.silu(gate)
 
 
 class GatedLinearAttention(nn.Module):
@@ -105,6 +104,14 @@ class GatedLinearAttention(nn.Module):
         self.gk_proj = nn.Sequential(nn.Linear(d, low_rank, bias=False), nn.Linear(low_rank, d, bias=True))
         self.o_proj = nn.Linear(2 * d, d, bias=False)
         self.g_norm_swish_gate = RMSNormSwishGate(2 * d // heads, eps)
+        # Inference only: q, k, v, gate and the gate's first low-rank layer as one matrix (one kernel).
+        self.register_buffer("fused_in", None, persistent=False)
+
+    def fuse(self) -> None:
+        """Concatenate the input projections for inference; call again after the weights change."""
+        with torch.no_grad():
+            parts = (self.q_proj, self.k_proj, self.v_proj, self.g_proj, self.gk_proj[0])
+            self.fused_in = torch.cat([p.weight for p in parts]).detach().clone()
 
     def state_shape(self, batch: int) -> tuple[int, int, int, int]:
         d = self.q_proj.in_features
@@ -115,26 +122,42 @@ class GatedLinearAttention(nn.Module):
         return x.unflatten(-1, (self.heads, -1))
 
     def _project(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        gk = F.logsigmoid(self.gk_proj(x)) / self.normalizer
-        return tuple(self._split(p) for p in (self.q_proj(x), self.k_proj(x), self.v_proj(x), gk))
+        """x → (q, k, v, log-gate, output gate), all split into heads."""
+        if self.fused_in is not None and not self.training:
+            d = x.shape[-1]
+            q, k, v, gate, low = F.linear(x, self.fused_in).split(
+                (d, d, 2 * d, 2 * d, self.fused_in.shape[0] - 6 * d), -1
+            )
+            gk = self.gk_proj[1](low)
+        else:
+            q, k, v, gate, gk = (
+                self.q_proj(x),
+                self.k_proj(x),
+                self.v_proj(x),
+                self.g_proj(x),
+                self.gk_proj(x),
+            )
+        gk = F.logsigmoid(gk) / self.normalizer
+        return tuple(self._split(p) for p in (q, k, v, gk, gate))
 
-    def _output(self, o: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        o = self.g_norm_swish_gate(o, self._split(self.g_proj(x)))
-        return self.o_proj(o.flatten(-2))
+    def _output(self, o: torch.Tensor, gate: torch.Tensor) -> torch.Tensor:
+        return self.o_proj(self.g_norm_swish_gate(o, gate).flatten(-2))
 
     def forward(
         self, x: torch.Tensor, state: torch.Tensor | None = None, chunk: int = 16
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """x [B, T, d] → (y [B, T, d], final state)."""
         acc = accumulator_dtype(x.dtype)
-        q, k, v, g = (p.transpose(1, 2).to(acc) for p in self._project(x))
+        *qkvg, gate = self._project(x)
+        q, k, v, g = (p.transpose(1, 2).to(acc) for p in qkvg)
         o, state = gla_chunked(q, k, v, g, state, chunk)
-        return self._output(o.transpose(1, 2).to(x.dtype), x), state
+        return self._output(o.transpose(1, 2).to(x.dtype), gate), state
 
     def step_(self, x: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
         """x [B, d] → y [B, d]; `state` is updated in place."""
-        q, k, v, g = (p.to(state.dtype) for p in self._project(x))
-        return self._output(gla_step_(q, k, v, g, state).to(x.dtype), x)
+        *qkvg, gate = self._project(x)
+        q, k, v, g = (p.to(state.dtype) for p in qkvg)
+        return self._output(gla_step_(q, k, v, g, state).to(x.dtype), gate)
 
 
 class SwiGLU(nn.Module):

@@ -158,3 +158,54 @@ def test_missing_codec_is_reported_as_missing_weights(models_dir: Path) -> None:
     engine = SmallESpeechEngine(models_dir, codec=None, device="cpu")
     with pytest.raises(ModelMissing, match="EnCodec"):
         engine.synthesize("hello", VoiceSettings())
+
+
+def test_sentences_are_generated_together_and_joined_in_order(models_dir: Path) -> None:
+    engine = _engine(models_dir)
+    text = "Good morning. How are you today? I am fine"
+    utt = engine.synthesize(text, VoiceSettings())
+    assert [w.label for w in utt.words] == text.split()
+    assert all(a.end_s <= b.start_s + 1e-9 for a, b in zip(utt.words, utt.words[1:], strict=False))
+    assert 3 * 20 * 320 <= len(utt.audio) <= 3 * 30 * 320
+    assert utt.words[2].start_s >= utt.duration_s / 3 - 30 / 75  # "How" is in the second sentence
+
+
+def test_streamed_audio_matches_the_finished_clip(models_dir: Path) -> None:
+    engine = _engine(models_dir)
+    text = "Good morning. See you soon!"
+    chunks = list(engine.stream_audio(text, VoiceSettings()))
+    assert len(chunks) > 2
+    assert np.array_equal(np.concatenate(chunks), engine.synthesize(text, VoiceSettings()).audio)
+    with pytest.raises(EmptyText):
+        engine.stream_audio("", VoiceSettings())
+
+
+def test_damaged_weights_are_reported_with_the_fix(models_dir: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "models" / "smalle"
+    broken.mkdir(parents=True)
+    for name in ("config.json", "tokenizer.json"):
+        (broken / name).write_bytes((models_dir / "smalle" / name).read_bytes())
+    (broken / "model.safetensors").write_bytes(b"\0" * 100)
+    with pytest.raises(ModelMissing, match="damaged") as err:
+        _engine(tmp_path / "models").synthesize("hello", VoiceSettings())
+    assert "avatarlab models import smalle" in err.value.message
+
+
+def test_tuned_voice_from_initial_state_tuning(models_dir: Path) -> None:
+    from engine.models.smalle.convert import load_model
+    from engine.models.smalle.ist import InitialState, new_initial_state
+
+    states = models_dir / "smalle" / "states"
+    states.mkdir(exist_ok=True)
+    init = new_initial_state(load_model(models_dir / "smalle"), rank=1, seed=1)
+    InitialState(init.a, [b * 1000 for b in init.b]).save(states / "anna-ist.safetensors")
+    InitialState([a[:, :2] for a in init.a], init.b).save(states / "other-model.safetensors")
+    engine = _engine(models_dir)
+    plain = engine.synthesize("good morning", VoiceSettings())
+    tuned = engine.synthesize("good morning", VoiceSettings(reference="anna-ist"))
+    assert [w.label for w in tuned.words] == ["good", "morning"]
+    assert not np.array_equal(plain.audio, tuned.audio)
+    with pytest.raises(UnknownVoice, match="not installed"):
+        engine.synthesize("good morning", VoiceSettings(reference="nobody"))
+    with pytest.raises(UnknownVoice, match="different SMALL-E model"):
+        engine.synthesize("good morning", VoiceSettings(reference="other-model"))

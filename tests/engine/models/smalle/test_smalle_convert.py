@@ -16,7 +16,7 @@ from engine.models.smalle.convert import (
 from engine.models.smalle.errors import CheckpointMismatch, SmallEWeightsMissing
 from engine.models.smalle.model import SmallE
 
-from .helpers import official_state_dict, write_bpe_tokenizer
+from .smalle_helpers import official_state_dict, write_bpe_tokenizer
 
 SMALL = SmallEConfig(
     d_model=48, d_context=64, enc_layers=2, enc_heads=4, gla_layers=2, gla_heads=2, d_blind=16, pos_heads=2
@@ -134,3 +134,10 @@ def test_load_model_names_the_missing_files(tmp_path: Path) -> None:
     with pytest.raises(SmallEWeightsMissing) as err:
         load_model(tmp_path / "nothing")
     assert "model.safetensors" in str(err.value) and "avatarlab models import smalle" in str(err.value)
+
+
+def test_text_heads_fall_back_to_hyper_parameters_without_rotary_tables() -> None:
+    sd = {k: v for k, v in official_state_dict(SMALL).items() if not k.endswith("rotary.freqs")}
+    assert infer_config(sd).enc_heads == 8  # the documented official value
+    hp = {"txt_encoder": {"init_args": {"heads": 4}}}
+    assert infer_config(sd, hp) == SMALL

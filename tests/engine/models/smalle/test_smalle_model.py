@@ -10,7 +10,7 @@ from engine.models.smalle.errors import CheckpointMismatch, UnsupportedText
 from engine.models.smalle.model import SmallE
 from engine.models.smalle.tokenizer import BOS, EOS, BpeTokenizer, CharTokenizer
 
-from .helpers import TINY, tiny_model, write_bpe_tokenizer
+from .smalle_helpers import TINY, tiny_model, write_bpe_tokenizer
 
 
 def _tokens(batch: int, length: int, seed: int = 0) -> torch.Tensor:
@@ -87,6 +87,9 @@ def test_config_json_round_trip(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text(json.dumps({"d_model": 512, "colour": "red"}))
     with pytest.raises(CheckpointMismatch, match="colour"):
         SmallEConfig.load(tmp_path / "bad.json")
+    (tmp_path / "types.json").write_text(json.dumps({"d_model": "wide"}))
+    with pytest.raises(CheckpointMismatch, match="invalid SMALL-E config"):
+        SmallEConfig.load(tmp_path / "types.json")
     with pytest.raises(CheckpointMismatch, match="enc_heads"):
         SmallEConfig(d_context=512, enc_heads=7)
 

@@ -39,7 +39,9 @@ def official_state_dict(cfg: SmallEConfig, seed: int = 0) -> dict[str, torch.Ten
     gen = torch.Generator().manual_seed(seed)
     # Random values where they are cheap; big matrices get a distinct constant each to keep tests fast.
     sd = {
-        k: torch.randn(s, generator=gen) * 0.02 if s.numel() < 300_000 else torch.full(s, 0.001 * (i % 17 + 1))
+        k: torch.randn(s, generator=gen) * 0.02
+        if s.numel() < 300_000
+        else torch.full(s, 0.001 * (i % 17 + 1))
         for i, (k, s) in enumerate(shapes.items())
     }
     head_dim = cfg.d_context // cfg.enc_heads

@@ -5,7 +5,7 @@ from engine.models.smalle.delay import TAIL
 from engine.models.smalle.generate import Generator, Request
 from engine.models.smalle.sampling import SamplingConfig, gumbel_noise, sample
 
-from .helpers import TINY, tiny_model
+from .smalle_helpers import TINY, tiny_model
 
 TEXTS = [[1, 5, 6, 7, 2], [1, 8, 9, 10, 11, 12, 13, 14, 2], [1, 20, 21, 2]]
 
@@ -44,6 +44,7 @@ def test_generation_stops_on_the_stop_frame() -> None:
     result = Generator(model, cfg).generate([Request(TEXTS[1], seed=0)])[0]
     assert result.stopped
     assert result.codes.shape == (4, 6)
+    assert result.codes.min() >= 0  # every codebook carried a real code up to the last frame
 
 
 def test_length_cap_when_the_model_never_stops() -> None:
@@ -106,4 +107,49 @@ def test_rejects_bad_prompt_and_settings() -> None:
     with pytest.raises(ValueError):
         gen.generate([Request(TEXTS[0], torch.full((4, 3), TINY.n_codebook))])
     with pytest.raises(ValueError):
+        gen.generate([Request([])])
+    with pytest.raises(ValueError):
+        gen.generate([Request([1, TINY.n_txt_vocab, 2])])
+    with pytest.raises(ValueError):
         SamplingConfig(top_k=0)
+
+
+class _FrameCodec:
+    """A frame-local codec (each frame → 320 samples from its codes), so chunked decoding is exact."""
+
+    sample_rate = 24000
+
+    def decode(self, codes: torch.Tensor):
+        import numpy as np
+
+        ramp = np.linspace(-1, 1, 320, dtype=np.float32)
+        return np.concatenate([ramp * (int(c) % 7) / 7 for c in codes[0]]).astype(np.float32)
+
+
+def test_streamed_audio_equals_decoding_everything() -> None:
+    import numpy as np
+
+    from engine.models.smalle.streaming import stream_audio
+
+    gen = Generator(tiny_model(seed=8), SamplingConfig(top_k=8, max_frames=28, min_frames=28))
+    request = Request(TEXTS[1], seed=2)
+    codec = _FrameCodec()
+    chunks = list(stream_audio(gen, request, codec, context=3))
+    assert len(chunks) > 2
+    whole = codec.decode(gen.generate([request])[0].codes)
+    assert np.array_equal(np.concatenate(chunks), whole)
+
+
+def test_static_buffers_are_reused_across_calls_without_leaking_state() -> None:
+    # The CUDA-graph path replays over static buffers; on the CPU the same buffers run eagerly.
+    model = tiny_model(seed=9)
+    cfg = SamplingConfig(top_k=8, max_frames=20, min_frames=20)
+    static = Generator(model, cfg, static_buffers=True)
+    fresh = Generator(model, cfg)
+    for request in (Request(TEXTS[0], seed=1), Request(TEXTS[1], seed=2), Request(TEXTS[0], seed=1)):
+        a, b = static.generate([request])[0], fresh.generate([request])[0]
+        assert torch.equal(a.codes, b.codes)
+        assert torch.allclose(a.positions, b.positions)
+    assert len(static._decoders) == 1
+    streamed = list(static.stream(Request(TEXTS[2], seed=5)))
+    assert torch.equal(torch.cat(streamed, 1), fresh.generate([Request(TEXTS[2], seed=5)])[0].codes)

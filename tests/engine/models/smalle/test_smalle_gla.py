@@ -58,3 +58,13 @@ def test_layer_forward_equals_steps() -> None:
     steps = torch.stack([layer.step_(x[:, i], state) for i in range(19)], 1)
     assert (y - steps).abs().max() <= 1e-10
     assert (final - state).abs().max() <= 1e-10
+
+
+def test_fused_projections_give_the_same_output() -> None:
+    torch.manual_seed(1)
+    layer = GatedLinearAttention(24, heads=2, low_rank=4, normalizer=16.0, eps=1e-5).double().eval()
+    x = torch.randn(2, 9, 24, dtype=torch.float64)
+    plain, _ = layer(x)
+    layer.fuse()
+    fused, _ = layer(x)
+    assert (plain - fused).abs().max() <= 1e-12
