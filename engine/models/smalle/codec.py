@@ -62,7 +62,7 @@ class CodecWeightsMissing(SmallEWeightsMissing):
             f"The SMALL-E codec weights are not installed in {model_dir / CODEC_DIR} (missing: "
             f"{', '.join(missing)}). Download encodec_24khz-d7cc33bc.th from {ENCODEC_URL} and "
             f"pytorch_model.bin + config.yaml from {VOCOS_URL}, then run `avatarlab models import smalle "
-            "--encodec encodec_24khz-d7cc33bc.th --vocos pytorch_model.bin --vocos-config config.yaml`.",
+            "--encodec encodec_24khz-d7cc33bc.th --vocos pytorch_model.bin` (config.yaml beside it).",
         )
 
 
@@ -165,13 +165,16 @@ def load_codec(model_dir: Path, device: str | torch.device = "cpu") -> EncodecVo
     return EncodecVocosCodec(load_encodec(folder, device), load_vocos(folder, device))
 
 
-def import_codec(encodec: Path, vocos: Path, vocos_config: Path, model_dir: Path) -> Path:
+def import_codec(encodec: Path, vocos: Path, model_dir: Path, vocos_config: Path | None = None) -> Path:
     """Convert the official EnCodec checkpoint and Vocos files into <model_dir>/codec.
 
-    Both are read and checked before anything is written, so wrong files leave the directory as it was.
+    `vocos_config` defaults to the config.yaml beside `vocos`, where a Hugging Face download puts it. Both
+    models are read and checked before anything is written, so wrong files leave the directory as it was.
     """
+    vocos = Path(vocos)
+    vocos_config = Path(vocos_config) if vocos_config is not None else vocos.with_name("config.yaml")
     enc_cfg, enc_weights = encodec_state_dict(Path(encodec))
-    voc_cfg, voc_weights = vocos_state_dict(Path(vocos), Path(vocos_config))
+    voc_cfg, voc_weights = vocos_state_dict(vocos, vocos_config)
     with torch.device("meta"):
         EncodecVocosCodec(Encodec(enc_cfg), Vocos(voc_cfg))  # the pair must fit together
     folder = Path(model_dir) / CODEC_DIR

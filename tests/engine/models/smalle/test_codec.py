@@ -30,7 +30,7 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("codec")
     official_encodec(root / "encodec_24khz-d7cc33bc.th", **TINY_ENCODEC)
     bin_path, yaml_path, _ = official_vocos(root / "vocos", **TINY_VOCOS)
-    import_codec(root / "encodec_24khz-d7cc33bc.th", bin_path, yaml_path, root / "smalle")
+    import_codec(root / "encodec_24khz-d7cc33bc.th", bin_path, root / "smalle", yaml_path)
     return root / "smalle"
 
 
@@ -143,9 +143,9 @@ def test_a_damaged_weights_file_is_reported(model_dir: Path, tmp_path: Path) -> 
 def test_a_vocos_for_another_encodec_is_refused_before_writing(tmp_path: Path) -> None:
     official_encodec(tmp_path / "encodec.th", **TINY_ENCODEC)
     sizes = dict(TINY_VOCOS, input_channels=24)  # features wider than this EnCodec's codebooks
-    bin_path, yaml_path, _ = official_vocos(tmp_path / "vocos", **sizes)
+    bin_path, _, _ = official_vocos(tmp_path / "vocos", **sizes)
     with pytest.raises(CheckpointMismatch, match="not trained on this EnCodec"):
-        import_codec(tmp_path / "encodec.th", bin_path, yaml_path, tmp_path / "smalle")
+        import_codec(tmp_path / "encodec.th", bin_path, tmp_path / "smalle")
     assert not (tmp_path / "smalle").exists()
 
 
@@ -153,20 +153,29 @@ def test_swapped_files_are_refused_before_writing(tmp_path: Path) -> None:
     official_encodec(tmp_path / "encodec.th", **TINY_ENCODEC)
     bin_path, yaml_path, _ = official_vocos(tmp_path / "vocos", **TINY_VOCOS)
     with pytest.raises(CheckpointMismatch, match="Vocos checkpoint, not an EnCodec"):
-        import_codec(bin_path, tmp_path / "encodec.th", yaml_path, tmp_path / "smalle")
+        import_codec(bin_path, tmp_path / "encodec.th", tmp_path / "smalle", yaml_path)
     assert not (tmp_path / "smalle").exists()
 
 
 def test_import_replaces_an_earlier_codec(model_dir: Path, tmp_path: Path) -> None:
     official_encodec(tmp_path / "encodec.th", seed=9, **TINY_ENCODEC)
-    bin_path, yaml_path, _ = official_vocos(tmp_path / "vocos", seed=9, **TINY_VOCOS)
+    bin_path, _, _ = official_vocos(tmp_path / "vocos", seed=9, **TINY_VOCOS)
     target = tmp_path / "smalle"
-    import_codec(tmp_path / "encodec.th", bin_path, yaml_path, target)
+    import_codec(tmp_path / "encodec.th", bin_path, target)
     first = load_codec(target).decode(torch.zeros(4, 3, dtype=torch.long))
     official_vocos(tmp_path / "vocos", seed=10, **TINY_VOCOS)
-    import_codec(tmp_path / "encodec.th", bin_path, yaml_path, target)
+    import_codec(tmp_path / "encodec.th", bin_path, target)
     second = load_codec(target).decode(torch.zeros(4, 3, dtype=torch.long))
     assert not np.allclose(first, second)
     assert sorted(p.name for p in (target / CODEC_DIR).iterdir()) == sorted(
         ["encodec.json", "encodec.safetensors", "vocos.json", "vocos.safetensors"]
     )
+
+
+def test_a_vocos_without_its_config_says_so(tmp_path: Path) -> None:
+    official_encodec(tmp_path / "encodec.th", **TINY_ENCODEC)
+    bin_path, yaml_path, _ = official_vocos(tmp_path / "vocos", **TINY_VOCOS)
+    yaml_path.unlink()
+    with pytest.raises(CheckpointMismatch, match=r"cannot read the Vocos config config\.yaml"):
+        import_codec(tmp_path / "encodec.th", bin_path, tmp_path / "smalle")
+    assert not (tmp_path / "smalle").exists()
