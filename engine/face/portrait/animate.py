@@ -37,6 +37,7 @@ ROUND = 0.24
 TEETH_MIN, TEETH_RANGE = 0.05, 0.09
 HEAD_SHIFT_PER_DEG = 0.012  # head turn/nod in degrees → shift as a fraction of face height
 BREATH_SHIFT = 0.004
+BLINK_CLOSURE = 0.85
 
 
 class PortraitAnimator:
@@ -141,10 +142,11 @@ class PortraitAnimator:
         upper, lower = p[list(upper_ids)], p[list(lower_ids)]
         x0, x1 = float(min(upper[0, 0], upper[-1, 0])), float(max(upper[0, 0], upper[-1, 0]))
         eye_w = x1 - x0
-        # The lid closes to just above the lower lid line; corners stay where they are.
+        # The lid closes most of the way; the last sliver (the lashes, in the photo) keeps the
+        # triangles across the eye from collapsing. Corners stay where they are.
         for i in upper_ids[1:-1]:
-            target = float(curve_y(lower, np.array([p[i, 0]]))[0]) - 0.08 * eye_w * 0.3
-            self.blink_basis[i, 1] = max(target - p[i, 1], 0.0)
+            target = float(curve_y(lower, np.array([p[i, 0]]))[0])
+            self.blink_basis[i, 1] = BLINK_CLOSURE * max(target - p[i, 1], 0.0)
         for i in lower_ids[1:-1]:
             gap = float(curve_y(upper, np.array([p[i, 0]]))[0]) - p[i, 1]
             self.blink_basis[i, 1] = 0.12 * max(-gap, 0.0) * -1.0
@@ -236,7 +238,9 @@ class PortraitAnimator:
         teeth_amount = float(np.clip(mouth.teeth, 0.0, 1.0))
         t_h = wm * (TEETH_MIN + TEETH_RANGE * teeth_amount) * np.sqrt(np.clip(1 - s**2, 0.0, 1.0))
         below_lip = ys - yu
-        upper_t = np.clip(t_h - below_lip + 0.5, 0.0, 1.0) * (np.abs(s) < 0.82)
+        # Teeth recede into the dark towards the corners and need a real gap to be seen.
+        upper_t = np.clip(t_h - below_lip + 0.5, 0.0, 1.0) * np.clip((0.8 - np.abs(s)) / 0.25, 0.0, 1.0)
+        upper_t = upper_t * np.clip(gap / (0.05 * wm), 0.0, 1.0)
         # Shadow under the lip, darker towards the corners, and faint gaps between the front teeth.
         t_shade = (0.78 + 0.22 * np.clip(below_lip / np.maximum(t_h, 1.0), 0.0, 1.0)) * (1 - 0.45 * np.abs(s) ** 2)
         tooth_edges = np.abs(np.sin(np.pi * (np.arcsin(s) / np.arcsin(0.82)) * 3.0))

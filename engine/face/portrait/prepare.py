@@ -195,7 +195,7 @@ def analyse_mouth_colours(image: np.ndarray, points: np.ndarray) -> MouthColours
         mixed = grey + (rgb - grey) * colourfulness
         return tuple(int(v) for v in np.clip(mixed, 0, 255).round())  # type: ignore[return-value]
 
-    cavity = lip * np.array([0.32, 0.16, 0.16])
+    cavity = lip * np.array([0.27, 0.13, 0.13])
     tongue = lip * np.array([0.85, 0.55, 0.55]) * min(light, 1.0)
     teeth = _source_teeth(image, points)
     if teeth is None:

@@ -12,6 +12,7 @@ import numpy as np
 
 GRID_STEP = 4  # full-resolution pixels per coarse-grid cell
 _SHIFT = 4  # fixed-point bits for sub-pixel triangle rasterisation
+OUTSIDE_TOLERANCE = 0.15  # barycentric weight below zero up to which a triangle's map may extrapolate
 
 
 def delaunay(points: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -46,36 +47,93 @@ class MeshWarper:
         gy = (np.arange(gh) + 0.5) * self._sy - 0.5
         self._gx, self._gy = np.meshgrid(gx.astype(np.float32), gy.astype(np.float32))
         self._labels = np.empty((gh, gw), dtype=np.int32)
+        self._neighbours = _corner_neighbours(triangles, len(source))
+        self._full_x, self._full_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
 
     def inverse_map(self, dest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Coarse-grid (map_x, map_y): where each cell centre of the output reads in the source."""
         tri_d = dest[self.triangles].astype(np.float64)  # (T, 3, 2)
-        tri_s = self.source[self.triangles]
-        # Per-triangle affine dest → source: [x y 1] @ X = source, solved for all triangles at once.
-        a = np.concatenate([tri_d, np.ones((*tri_d.shape[:2], 1))], axis=2)
-        det = np.linalg.det(a)
-        usable = np.abs(det) > 1e-9
-        xform = np.zeros((len(a), 3, 2))
-        xform[usable] = np.linalg.solve(a[usable], tri_s[usable])
-        # Rasterise each destination triangle's id into the coarse grid (later ones win on shared edges).
+        det, bary = _barycentric_transforms(tri_d)
+        usable = np.abs(det) > 1e-6
+        # Rasterise each destination triangle's id into the coarse grid. Edge cells are claimed by
+        # several triangles; drawing thin triangles first lets well-shaped neighbours win them, whose
+        # map extrapolates gently to a cell just outside (a thin one's would fly off).
+        edges = np.linalg.norm(tri_d - np.roll(tri_d, 1, axis=1), axis=2).max(axis=1)
+        altitude = np.abs(det) / np.maximum(edges, 1e-9)
         labels = self._labels
         labels.fill(-1)
         scale = np.array([1 / self._sx, 1 / self._sy])
         coarse = ((tri_d + 0.5) * scale - 0.5) * (1 << _SHIFT)
         coarse = np.round(coarse).astype(np.int32)
-        for t in np.flatnonzero(usable):
-            cv2.fillConvexPoly(labels, coarse[t], int(t), lineType=cv2.LINE_8, shift=_SHIFT)
+        for t in np.argsort(altitude):
+            if usable[t]:
+                cv2.fillConvexPoly(labels, coarse[t], int(t), lineType=cv2.LINE_8, shift=_SHIFT)
         covered = labels >= 0
         ids = labels[covered]
         x, y = self._gx[covered], self._gy[covered]
         map_x, map_y = self._gx.copy(), self._gy.copy()
-        m = xform[ids]
-        map_x[covered] = x * m[:, 0, 0] + y * m[:, 1, 0] + m[:, 2, 0]
-        map_y[covered] = x * m[:, 0, 1] + y * m[:, 1, 1] + m[:, 2, 1]
+        b = bary[ids]
+        w = x[:, None] * b[:, 0] + y[:, None] * b[:, 1] + b[:, 2]
+        outside = np.flatnonzero(w.min(axis=1) < -OUTSIDE_TOLERANCE)
+        if len(outside):
+            # Rasterisation claims edge cells generously, so some lie outside their triangle. A little
+            # outside a well-shaped one is harmless (the map is continuous); far outside a thin one is
+            # not: move those to the neighbouring triangle (sharing a corner) they are deepest inside.
+            cand = self._neighbours[ids[outside]]  # (n, K)
+            bc = bary[cand]  # (n, K, 3, 3)
+            all_w = x[outside, None, None] * bc[:, :, 0] + y[outside, None, None] * bc[:, :, 1] + bc[:, :, 2]
+            score = np.where(usable[cand], all_w.min(axis=2), -np.inf)
+            best = score.argmax(axis=1)
+            rows = np.arange(len(outside))
+            ids[outside] = cand[rows, best]
+            w[outside] = all_w[rows, best]
+        # Cells beyond the mesh's outer edge (none in practice) must not extrapolate far.
+        w = np.clip(w, -0.5, None)
+        corners = self.source[self.triangles[ids]]  # (n, 3, 2)
+        src = (w[:, :, None] * corners).sum(axis=1)
+        map_x[covered] = src[:, 0]
+        map_y[covered] = src[:, 1]
         return map_x, map_y
 
     def warp(self, dest: np.ndarray) -> np.ndarray:
         map_x, map_y = self.inverse_map(dest)
-        full_x = cv2.resize(map_x, self.size, interpolation=cv2.INTER_LINEAR)
-        full_y = cv2.resize(map_y, self.size, interpolation=cv2.INTER_LINEAR)
+        # Upsample the displacement, not the map: beyond the outer cell centres it then extends as a
+        # constant, so the still frame edges stay exactly in place.
+        full_x = cv2.resize(map_x - self._gx, self.size, interpolation=cv2.INTER_LINEAR) + self._full_x
+        full_y = cv2.resize(map_y - self._gy, self.size, interpolation=cv2.INTER_LINEAR) + self._full_y
         return cv2.remap(self.image, full_x, full_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _corner_neighbours(triangles: np.ndarray, n_vertices: int) -> np.ndarray:
+    """(T, K) ids of the triangles sharing a corner with each triangle (itself included), padded."""
+    by_vertex: list[list[int]] = [[] for _ in range(n_vertices)]
+    for t, tri in enumerate(triangles):
+        for v in tri:
+            by_vertex[v].append(t)
+    lists = [sorted({n for v in tri for n in by_vertex[v]}) for tri in triangles]
+    width = max(len(x) for x in lists)
+    out = np.empty((len(triangles), width), dtype=np.int64)
+    for t, ns in enumerate(lists):
+        out[t] = ns + [t] * (width - len(ns))
+    return out
+
+
+def _barycentric_transforms(tri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For triangles (T, 3, 2): twice their signed areas and B (T, 3, 3) with [x y 1] @ B = weights.
+
+    Closed form (the adjugate): numpy's batched inverse is needlessly slow for 3×3 matrices.
+    """
+    x0, y0 = tri[:, 0, 0], tri[:, 0, 1]
+    x1, y1 = tri[:, 1, 0], tri[:, 1, 1]
+    x2, y2 = tri[:, 2, 0], tri[:, 2, 1]
+    det = x0 * (y1 - y2) + x1 * (y2 - y0) + x2 * (y0 - y1)
+    safe = np.where(np.abs(det) > 1e-6, det, 1.0)
+    adj = np.stack(
+        [
+            np.stack([y1 - y2, y2 - y0, y0 - y1], axis=1),
+            np.stack([x2 - x1, x0 - x2, x1 - x0], axis=1),
+            np.stack([x1 * y2 - x2 * y1, x2 * y0 - x0 * y2, x0 * y1 - x1 * y0], axis=1),
+        ],
+        axis=1,
+    )
+    return det, adj / safe[:, None, None]
