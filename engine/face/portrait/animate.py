@@ -46,7 +46,9 @@ class PortraitAnimator:
     def __init__(self, face: PreparedFace, size: int) -> None:
         scale = size / face.size
         interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-        image = face.image if size == face.size else cv2.resize(face.image, (size, size), interpolation=interp)
+        image = (
+            face.image if size == face.size else cv2.resize(face.image, (size, size), interpolation=interp)
+        )
         self.size = size
         self.colours = face.colours
         pts = face.points.astype(np.float64) * scale + 0.5 * (scale - 1)  # pixel-centre convention
@@ -107,7 +109,7 @@ class PortraitAnimator:
         _, first = np.unique(vertices.astype(np.float32), axis=0, return_index=True)
         duplicate = np.ones(len(vertices), dtype=bool)
         duplicate[first] = False
-        vertices[: MESH_POINTS][duplicate[:MESH_POINTS]] += 0.01
+        vertices[:MESH_POINTS][duplicate[:MESH_POINTS]] += 0.01
         keep = ~duplicate
         keep[:MESH_POINTS] = True
         return vertices[keep], weight[keep]
@@ -138,7 +140,9 @@ class PortraitAnimator:
         self.spread_basis[:MESH_POINTS, 1] = -0.03 * wm * near_mouth * np.clip(np.abs(x_rel) / (wm / 2), 0, 1)
         self.round_basis[:MESH_POINTS, 0] = -ROUND * x_rel * near_mouth
 
-    def _build_blink_basis(self, p: np.ndarray, upper_ids: tuple[int, ...], lower_ids: tuple[int, ...]) -> None:
+    def _build_blink_basis(
+        self, p: np.ndarray, upper_ids: tuple[int, ...], lower_ids: tuple[int, ...]
+    ) -> None:
         upper, lower = p[list(upper_ids)], p[list(lower_ids)]
         x0, x1 = float(min(upper[0, 0], upper[-1, 0])), float(max(upper[0, 0], upper[-1, 0]))
         eye_w = x1 - x0
@@ -156,8 +160,11 @@ class PortraitAnimator:
         inside = (p[:, 0] > x0 + 0.1 * eye_w) & (p[:, 0] < x1 - 0.1 * eye_w) & (above > 0.5)
         reach = 0.55 * eye_w
         fade = np.clip(1.0 - above / reach, 0.0, 1.0)
-        lid_drop = np.interp(p[:, 0], p[list(upper_ids), 0][np.argsort(p[list(upper_ids), 0])],
-                             self.blink_basis[list(upper_ids), 1][np.argsort(p[list(upper_ids), 0])])
+        lid_drop = np.interp(
+            p[:, 0],
+            p[list(upper_ids), 0][np.argsort(p[list(upper_ids), 0])],
+            self.blink_basis[list(upper_ids), 1][np.argsort(p[list(upper_ids), 0])],
+        )
         extra = np.where(inside, 0.45 * lid_drop * fade, 0.0)
         ids = np.flatnonzero(inside)
         ids = ids[~np.isin(ids, upper_ids)]
@@ -187,7 +194,9 @@ class PortraitAnimator:
         shift = np.array(
             [
                 pose.dx * self.size + pose.yaw * HEAD_SHIFT_PER_DEG * h,
-                pose.dy * self.size + pose.pitch * HEAD_SHIFT_PER_DEG * h - pose.breath * BREATH_SHIFT * self.size,
+                pose.dy * self.size
+                + pose.pitch * HEAD_SHIFT_PER_DEG * h
+                - pose.breath * BREATH_SHIFT * self.size,
             ]
         )
         rel = v - self.pivot
@@ -231,7 +240,9 @@ class PortraitAnimator:
         teeth = np.array(col.teeth, dtype=np.float64)
         # Cavity: darker towards the corners and in the upper throat; tongue rises from below.
         shade = (1.0 - 0.55 * np.abs(s) ** 2.5)[..., None]
-        tongue_w = (np.clip((depth - 0.55) / 0.35, 0.0, 1.0) * np.clip(gap / (0.12 * wm), 0.0, 1.0))[..., None]
+        tongue_w = (np.clip((depth - 0.55) / 0.35, 0.0, 1.0) * np.clip(gap / (0.12 * wm), 0.0, 1.0))[
+            ..., None
+        ]
         tongue_w *= 0.35 + 0.65 * float(np.clip(mouth.tongue, 0.0, 1.0))
         colour = (cavity * (1 - tongue_w) + tongue * tongue_w) * shade
         # Upper teeth hang from the upper lip: a fixed height, narrowing towards the corners.
@@ -242,7 +253,9 @@ class PortraitAnimator:
         upper_t = np.clip(t_h - below_lip + 0.5, 0.0, 1.0) * np.clip((0.8 - np.abs(s)) / 0.25, 0.0, 1.0)
         upper_t = upper_t * np.clip(gap / (0.05 * wm), 0.0, 1.0)
         # Shadow under the lip, darker towards the corners, and faint gaps between the front teeth.
-        t_shade = (0.78 + 0.22 * np.clip(below_lip / np.maximum(t_h, 1.0), 0.0, 1.0)) * (1 - 0.45 * np.abs(s) ** 2)
+        t_shade = (0.78 + 0.22 * np.clip(below_lip / np.maximum(t_h, 1.0), 0.0, 1.0)) * (
+            1 - 0.45 * np.abs(s) ** 2
+        )
         tooth_edges = np.abs(np.sin(np.pi * (np.arcsin(s) / np.arcsin(0.82)) * 3.0))
         t_shade = t_shade * (0.86 + 0.14 * np.clip(tooth_edges * 3.0, 0.0, 1.0))
         colour = colour * (1 - upper_t[..., None]) + (teeth * t_shade[..., None]) * upper_t[..., None]

@@ -69,14 +69,15 @@ def _detector(model: int):
     return _detectors[model]
 
 
-def _best_score(result) -> float:
-    return max((float(d.score[0]) for d in (result.detections or [])), default=0.0)
-
-
-def _has_human_face(small: np.ndarray) -> bool:
-    if _best_score(_detector(0).process(small)) >= MIN_SHORT_RANGE_SCORE:
-        return True
-    return _best_score(_detector(1).process(small)) >= MIN_FULL_RANGE_SCORE
+def _detections(small: np.ndarray, model: int) -> list[tuple[float, np.ndarray]]:
+    """(score, box x0 y0 x1 y1 relative to the image) for each face the detector reports."""
+    out = []
+    for d in _detector(model).process(small).detections or []:
+        box = d.location_data.relative_bounding_box
+        out.append(
+            (float(d.score[0]), np.array([box.xmin, box.ymin, box.xmin + box.width, box.ymin + box.height]))
+        )
+    return out
 
 
 def detect_landmarks(rgb: np.ndarray) -> FaceLandmarks:
@@ -90,11 +91,27 @@ def detect_landmarks(rgb: np.ndarray) -> FaceLandmarks:
     )
     small = np.ascontiguousarray(small)
     with _lock:
-        result = _face_mesh().process(small)
-        faces = result.multi_face_landmarks or []
-        human = bool(faces) and _has_human_face(small)
+        near, far = _detections(small, 0), _detections(small, 1)
+        human = [b for sc, b in near if sc >= MIN_SHORT_RANGE_SCORE] + [
+            b for sc, b in far if sc >= MIN_FULL_RANGE_SCORE
+        ]
+        result = _face_mesh().process(small) if human else None
     if not human:
+        # A face that runs off the picture scores low; say that rather than "no face".
+        if any(sc >= 0.5 and _overhang(b) > 0.1 for sc, b in near):
+            raise FaceNotUsable(_CUT_OFF)
         raise NoFaceFound()
+    faces = (result.multi_face_landmarks or []) if result is not None else []
+    if not faces:
+        biggest = max(human, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
+        if (biggest[3] - biggest[1]) * h < MIN_FACE_PX * 2:
+            raise FaceNotUsable(_TOO_SMALL)
+        if _overhang(biggest) > 0.05:
+            raise FaceNotUsable(_CUT_OFF)
+        raise FaceNotUsable(
+            "I can see a face but can't make out its features clearly. A sharp, well-lit photo looking "
+            "straight at the camera works best."
+        )
     sh, sw = small.shape[:2]
     candidates = [
         np.array([(lm.x * sw, lm.y * sh) for lm in face.landmark], dtype=np.float32) / scale for face in faces
@@ -111,22 +128,33 @@ def detect_landmarks(rgb: np.ndarray) -> FaceLandmarks:
     return FaceLandmarks(points=points, notice=notice)
 
 
+def _overhang(box: np.ndarray) -> float:
+    """How far a relative box reaches beyond the image, as a share of its own height."""
+    height = max(float(box[3] - box[1]), 1e-6)
+    beyond = max(0.0, -box[0]) + max(0.0, -box[1]) + max(0.0, box[2] - 1) + max(0.0, box[3] - 1)
+    return beyond / height
+
+
+_TOO_SMALL = (
+    "The face in that photo is too small for me to animate. Please send a closer photo where your face "
+    "fills more of the picture."
+)
+_CUT_OFF = (
+    "Part of the face is cut off at the edge of that photo. Please send one that shows your whole face, "
+    "from the top of your forehead to your chin."
+)
+
+
 def _check_usable(points: np.ndarray, width: int, height: int) -> None:
     oval = points[list(FACE_OVAL)]
     face_h = float(np.linalg.norm(points[CHIN] - points[FOREHEAD_TOP]))
     if face_h < MIN_FACE_PX * 1.6:
-        raise FaceNotUsable(
-            "The face in that photo is too small for me to animate. Please send a closer photo where "
-            "your face fills more of the picture."
-        )
+        raise FaceNotUsable(_TOO_SMALL)
     margin = 0.02 * face_h
     outside = (oval[:, 0] < -margin) | (oval[:, 0] > width + margin)
     outside |= (oval[:, 1] < -margin) | (oval[:, 1] > height + margin)
     if outside.mean() > 0.08:
-        raise FaceNotUsable(
-            "Part of the face is cut off at the edge of that photo. Please send one that shows your whole "
-            "face, from the top of your forehead to your chin."
-        )
+        raise FaceNotUsable(_CUT_OFF)
     r_eye = (points[RIGHT_EYE_OUTER] + points[RIGHT_EYE_INNER]) / 2
     l_eye = (points[LEFT_EYE_OUTER] + points[LEFT_EYE_INNER]) / 2
     eye_vec = l_eye - r_eye

@@ -55,14 +55,19 @@ class PreparedFace:
     image: np.ndarray  # (S, S, 3) uint8 RGB
     points: np.ndarray  # (478, 2) float32
     colours: MouthColours
-    notice: str | None = None
+    notices: tuple[str, ...] = ()  # things the person should know, e.g. which of several faces was used
 
     @property
     def size(self) -> int:
         return int(self.image.shape[0])
 
+    @staticmethod
+    def is_serialized(data: bytes) -> bool:
+        """Whether bytes look like a PreparedFace (rather than a photo); from_bytes still validates."""
+        return bytes(data[:4]) == MAGIC
+
     def to_bytes(self) -> bytes:
-        header = {"size": self.size, "colours": self.colours.as_dict(), "notice": self.notice}
+        header = {"size": self.size, "colours": self.colours.as_dict(), "notices": list(self.notices)}
         header_bytes = json.dumps(header, separators=(",", ":")).encode()
         buf = io.BytesIO()
         # High-quality JPEG: 10× smaller than PNG and visually lossless at this quality.
@@ -96,7 +101,7 @@ class PreparedFace:
             points = np.frombuffer(data[pos:], dtype="<f4").reshape(478, 2).astype(np.float32)
             colours = MouthColours(**{k: tuple(int(c) for c in v) for k, v in header["colours"].items()})
             size = int(header["size"])
-            notice = header.get("notice")
+            notices = tuple(str(n) for n in header.get("notices", []))
         except (ValueError, KeyError, TypeError, OSError) as exc:
             raise bad from exc
         if image.shape != (size, size, 3) or not np.isfinite(points).all():
@@ -106,7 +111,7 @@ class PreparedFace:
         for c in (colours.cavity, colours.tongue, colours.teeth):
             if len(c) != 3 or not all(0 <= v <= 255 for v in c):
                 raise bad
-        return cls(image=image, points=points, colours=colours, notice=notice)
+        return cls(image=image, points=points, colours=colours, notices=notices)
 
 
 def prepare(photo: bytes | np.ndarray, *, size: int = PORTRAIT_SIZE) -> PreparedFace:
@@ -124,9 +129,8 @@ def prepare(photo: bytes | np.ndarray, *, size: int = PORTRAIT_SIZE) -> Prepared
     image = cv2.warpAffine(rgb, matrix, (size, size), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
     points = _apply(matrix, found.points)
     colours = analyse_mouth_colours(image, points)
-    return PreparedFace(
-        image=np.ascontiguousarray(image), points=points, colours=colours, notice=found.notice
-    )
+    notices = (found.notice,) if found.notice else ()
+    return PreparedFace(image=np.ascontiguousarray(image), points=points, colours=colours, notices=notices)
 
 
 def prepare_from_file(path: str | Path) -> bytes:

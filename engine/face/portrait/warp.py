@@ -48,7 +48,9 @@ class MeshWarper:
         self._gx, self._gy = np.meshgrid(gx.astype(np.float32), gy.astype(np.float32))
         self._labels = np.empty((gh, gw), dtype=np.int32)
         self._neighbours = _corner_neighbours(triangles, len(source))
-        self._full_x, self._full_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+        self._full_x, self._full_y = np.meshgrid(
+            np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)
+        )
 
     def inverse_map(self, dest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Coarse-grid (map_x, map_y): where each cell centre of the output reads in the source."""
