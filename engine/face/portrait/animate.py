@@ -75,6 +75,7 @@ class PortraitAnimator:
         self.face_height = float(np.linalg.norm(p[CHIN] - p[FOREHEAD_TOP]))
         self.jaw_half = float(np.linalg.norm(p[288] - p[58])) / 2
         self.chin_y = float(p[CHIN, 1])
+        self.nose_base_y = float(p[2, 1])
         self.pivot = p[CHIN] + np.array([0.0, 0.3 * self.face_height])  # the neck: heads turn about it
 
     def _vertices(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -133,6 +134,8 @@ class PortraitAnimator:
         lip_profile = np.clip(1.0 - (x_rel / (wm / 2)) ** 2, 0.0, 1.0) ** 0.6
         raise_ = np.where(upper, UPPER_LIP_RAISE * wm * lip_profile, 0.0)
         near_mouth = np.clip(1.0 - (np.linalg.norm(p - m, axis=1) / (0.9 * wm)) ** 2, 0.0, 1.0)
+        # Cheeks and lips move with the mouth; the nose above its base stays as in the photo.
+        near_mouth *= np.clip((p[:, 1] - self.nose_base_y) / (0.15 * wm), 0.0, 1.0)
         self.open_basis[:MESH_POINTS, 1] = drop - raise_
         # An open jaw pulls the mouth corners in a little.
         self.open_basis[:MESH_POINTS, 0] = -0.06 * x_rel * near_mouth

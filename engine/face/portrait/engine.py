@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from engine.errors import InvalidInput
-from engine.face.motion import IdleMotion
+from engine.face.motion import IdleMotion, Pose
 from engine.face.portrait.animate import PortraitAnimator
 from engine.face.portrait.prepare import PreparedFace
-from engine.types import REST_MOUTH, FaceSettings, Utterance, VisemeTrack
+from engine.types import REST_MOUTH, FaceSettings, MouthShape, Utterance, VisemeTrack
 
 TrackFn = Callable[[Utterance, float], VisemeTrack]
 BATCH = 8  # frames per yielded array: small enough to stream, large enough to amortise overhead
@@ -76,20 +76,23 @@ class PortraitFaceEngine:
                 self._animators.popitem(last=False)
         return animator
 
-    def _frames(
-        self, animator: PortraitAnimator, utterance: Utterance, settings: FaceSettings
-    ) -> Iterator[np.ndarray]:
+    def plan(self, utterance: Utterance, settings: FaceSettings) -> list[tuple[MouthShape, Pose]]:
+        """The mouth shape and idle pose of every frame of a clip, in order."""
         n = self.frame_count(utterance, settings)
         track = self._track(utterance, float(settings.fps))
         energy = loudness_envelope(utterance.audio, utterance.sample_rate, settings.fps, n)
         # Same face → same idle rhythm; different people do not blink in lockstep.
         seed = int.from_bytes(hashlib.sha256(settings.prepared_face or b"").digest()[:4], "little")
         idle = IdleMotion(n, settings.fps, seed=seed, energy=energy)
+        return [(track.frames[i].mouth if i < len(track.frames) else REST_MOUTH, idle[i]) for i in range(n)]
+
+    def _frames(
+        self, animator: PortraitAnimator, utterance: Utterance, settings: FaceSettings
+    ) -> Iterator[np.ndarray]:
         batch = np.empty((BATCH, settings.size, settings.size, 3), dtype=np.uint8)
         filled = 0
-        for i in range(n):
-            mouth = track.frames[i].mouth if i < len(track.frames) else REST_MOUTH
-            batch[filled] = animator.frame(mouth, idle[i])
+        for mouth, pose in self.plan(utterance, settings):
+            batch[filled] = animator.frame(mouth, pose)
             filled += 1
             if filled == BATCH:
                 yield batch.copy()

@@ -48,7 +48,7 @@ def envelope_track(utterance: Utterance, fps: float) -> VisemeTrack:
     env = loudness_envelope(utterance.audio, utterance.sample_rate, fps, n)
     frames = []
     for i, e in enumerate(env):
-        width = 0.6 * np.sin(i / 3.0)  # alternate spread and rounded shapes
+        width = 0.6 * np.sin(i / 3.0) * min(1.0, 3.0 * float(e))  # alternate spread and rounded shapes
         mouth = MouthShape(open=float(e), width=float(width), teeth=float(min(1.0, 1.5 * e)))
         frames.append(VisemeFrame(viseme=Viseme.AA if e > 0.1 else Viseme.SILENCE, weight=1.0, mouth=mouth))
     return VisemeTrack(fps=fps, frames=tuple(frames))
