@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -14,6 +13,7 @@ from engine.errors import InvalidInput
 from engine.face.motion import IdleMotion, Pose
 from engine.face.portrait.animate import PortraitAnimator
 from engine.face.portrait.prepare import PreparedFace
+from engine.face.visemes import frame_count, viseme_track
 from engine.types import REST_MOUTH, FaceSettings, MouthShape, Utterance, VisemeTrack
 
 TrackFn = Callable[[Utterance, float], VisemeTrack]
@@ -34,24 +34,19 @@ def loudness_envelope(audio: np.ndarray, sample_rate: int, fps: float, n_frames:
     return np.clip(rms / top, 0.0, 1.0) if top > 1e-6 else np.zeros(n_frames)
 
 
-def _default_track(utterance: Utterance, fps: float) -> VisemeTrack:
-    from engine.face.visemes import viseme_track
-
-    return viseme_track(utterance, fps)
-
-
 class PortraitFaceEngine:
     """FaceEngine that animates FaceSettings.prepared_face (a serialised PreparedFace)."""
 
     name = "portrait"
 
     def __init__(self, track: TrackFn | None = None) -> None:
-        self._track = track or _default_track
+        """track: utterance, fps → mouth shapes per frame (engine.face.visemes by default)."""
+        self._track = track or viseme_track
         self._animators: OrderedDict[tuple[bytes, int], PortraitAnimator] = OrderedDict()
         self._lock = threading.Lock()
 
     def frame_count(self, utterance: Utterance, settings: FaceSettings) -> int:
-        return math.ceil(utterance.duration_s * settings.fps - 1e-9)
+        return frame_count(utterance.duration_s, settings.fps)
 
     def render(self, utterance: Utterance, settings: FaceSettings) -> Iterator[np.ndarray]:
         animator = self.animator(settings)  # fail on a bad face before anything is yielded

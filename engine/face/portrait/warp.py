@@ -10,7 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-GRID_STEP = 4  # full-resolution pixels per coarse-grid cell
+GRID_CELLS = 128  # coarse-grid cells across the frame: fine enough for the lip corners at any size
 _SHIFT = 4  # fixed-point bits for sub-pixel triangle rasterisation
 OUTSIDE_TOLERANCE = 0.15  # barycentric weight below zero up to which a triangle's map may extrapolate
 
@@ -39,7 +39,8 @@ class MeshWarper:
         self.triangles = triangles
         h, w = image.shape[:2]
         self.size = (w, h)
-        self.grid = (int(np.ceil(w / GRID_STEP)), int(np.ceil(h / GRID_STEP)))
+        step = max(1, round(max(w, h) / GRID_CELLS))
+        self.grid = (int(np.ceil(w / step)), int(np.ceil(h / step)))
         gw, gh = self.grid
         # Full-resolution coordinates of the coarse cell centres (cv2.resize's half-pixel convention).
         self._sx, self._sy = w / gw, h / gh

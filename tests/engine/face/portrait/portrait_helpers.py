@@ -18,27 +18,32 @@ FACE_PHOTOS = (
 
 
 def syllable_utterance(seconds: float = 3.0, rate: int = 16000, seed: int = 0) -> Utterance:
-    """Speech-like audio: voiced bursts of varying loudness separated by short pauses."""
+    """Speech-like audio: consonant-vowel syllables of varying loudness with IPA phoneme timings."""
     rng = np.random.default_rng(seed)
     n = int(seconds * rate)
     t = np.arange(n) / rate
     envelope = np.zeros(n)
-    start = 0.25
+    phonemes: list[Timing] = []
+    start, k = 0.25, 0
     while start < seconds - 0.4:
-        length = rng.uniform(0.12, 0.3)
+        length = rng.uniform(0.14, 0.3)
         loud = rng.uniform(0.3, 1.0)
         inside = (t >= start) & (t < start + length)
         envelope[inside] = loud * np.sin(np.pi * (t[inside] - start) / length)
+        onset = start + 0.2 * length
+        phonemes.append(Timing(start, onset, "mbtslk"[k % 6]))
+        phonemes.append(Timing(onset, start + length, "aoieɑu"[k % 6]))
         start += length + rng.uniform(0.05, 0.25)
+        k += 1
     carrier = np.sin(2 * np.pi * 140 * t) + 0.4 * np.sin(2 * np.pi * 280 * t) + 0.1 * rng.standard_normal(n)
     audio = (0.5 * envelope * carrier / 1.5).astype(np.float32)
     return Utterance(
         audio=audio,
         sample_rate=rate,
-        words=(Timing(0.0, seconds, "hello"),),
-        phonemes=(Timing(0.25, seconds - 0.4, "a"),),
+        words=(Timing(0.25, phonemes[-1].end_s, "mama"),),
+        phonemes=tuple(phonemes),
         language="en",
-        text="hello",
+        text="mama",
     )
 
 
