@@ -40,7 +40,7 @@ def syllable_utterance(seconds: float = 3.0, rate: int = 16000, seed: int = 0) -
     return Utterance(
         audio=audio,
         sample_rate=rate,
-        words=(Timing(0.25, phonemes[-1].end_s, "mama"),),
+        words=(Timing(0.25, phonemes[-1].end_s, "mama"),) if phonemes else (),
         phonemes=tuple(phonemes),
         language="en",
         text="mama",
