@@ -38,6 +38,9 @@ TEETH_MIN, TEETH_RANGE = 0.05, 0.09
 HEAD_SHIFT_PER_DEG = 0.012  # head turn/nod in degrees → shift as a fraction of face height
 BREATH_SHIFT = 0.004
 BLINK_CLOSURE = 0.85
+LOWER_LID_RISE = 0.12
+LID_SKIN_REACH = 0.65  # how far above the lid (in eye widths) the skin follows a blink
+LID_SKIN_FOLLOW = 0.6
 
 
 class PortraitAnimator:
@@ -154,24 +157,18 @@ class PortraitAnimator:
         for i in upper_ids[1:-1]:
             target = float(curve_y(lower, np.array([p[i, 0]]))[0])
             self.blink_basis[i, 1] = BLINK_CLOSURE * max(target - p[i, 1], 0.0)
+        # The lower lid rises a little to meet it.
         for i in lower_ids[1:-1]:
-            gap = float(curve_y(upper, np.array([p[i, 0]]))[0]) - p[i, 1]
-            self.blink_basis[i, 1] = 0.12 * max(-gap, 0.0) * -1.0
+            gap = p[i, 1] - float(curve_y(upper, np.array([p[i, 0]]))[0])
+            self.blink_basis[i, 1] = -LOWER_LID_RISE * max(gap, 0.0)
         # Skin between lid and brow stretches along, fading with distance above the lid.
-        lid_y = curve_y(upper, p[:, 0])
-        above = lid_y - p[:, 1]
+        above = curve_y(upper, p[:, 0]) - p[:, 1]
         inside = (p[:, 0] > x0 + 0.1 * eye_w) & (p[:, 0] < x1 - 0.1 * eye_w) & (above > 0.5)
-        reach = 0.55 * eye_w
-        fade = np.clip(1.0 - above / reach, 0.0, 1.0)
-        lid_drop = np.interp(
-            p[:, 0],
-            p[list(upper_ids), 0][np.argsort(p[list(upper_ids), 0])],
-            self.blink_basis[list(upper_ids), 1][np.argsort(p[list(upper_ids), 0])],
-        )
-        extra = np.where(inside, 0.45 * lid_drop * fade, 0.0)
+        inside[list(upper_ids)] = False
+        fade = np.clip(1.0 - above / (LID_SKIN_REACH * eye_w), 0.0, 1.0)
+        lid_drop = curve_y(np.stack([upper[:, 0], self.blink_basis[list(upper_ids), 1]], axis=1), p[:, 0])
         ids = np.flatnonzero(inside)
-        ids = ids[~np.isin(ids, upper_ids)]
-        self.blink_basis[ids, 1] = extra[ids]
+        self.blink_basis[ids, 1] = LID_SKIN_FOLLOW * lid_drop[ids] * fade[ids]
 
     # --- per frame ----------------------------------------------------------------------------
 
