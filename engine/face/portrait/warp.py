@@ -47,7 +47,6 @@ class MeshWarper:
         gx = (np.arange(gw) + 0.5) * self._sx - 0.5
         gy = (np.arange(gh) + 0.5) * self._sy - 0.5
         self._gx, self._gy = np.meshgrid(gx.astype(np.float32), gy.astype(np.float32))
-        self._labels = np.empty((gh, gw), dtype=np.int32)
         self._neighbours = _corner_neighbours(triangles, len(source))
         self._full_x, self._full_y = np.meshgrid(
             np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)
@@ -63,8 +62,7 @@ class MeshWarper:
         # map extrapolates gently to a cell just outside (a thin one's would fly off).
         edges = np.linalg.norm(tri_d - np.roll(tri_d, 1, axis=1), axis=2).max(axis=1)
         altitude = np.abs(det) / np.maximum(edges, 1e-9)
-        labels = self._labels
-        labels.fill(-1)
+        labels = np.full(self._gx.shape, -1, dtype=np.int32)  # per call: one animator may serve threads
         scale = np.array([1 / self._sx, 1 / self._sy])
         coarse = ((tri_d + 0.5) * scale - 0.5) * (1 << _SHIFT)
         coarse = np.round(coarse).astype(np.int32)
