@@ -19,7 +19,7 @@ def test_registered_and_implements_the_protocol() -> None:
     assert engine.name == "portrait"
 
 
-@pytest.mark.parametrize(("size", "fps"), [(128, 25), (512, 30)])
+@pytest.mark.parametrize(("size", "fps"), [(64, 12), (128, 25), (512, 30)])
 def test_renders_exactly_frame_count_frames_in_rgb_batches(
     prepared_faces: dict[str, PreparedFace], size: int, fps: int
 ) -> None:
