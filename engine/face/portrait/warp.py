@@ -47,7 +47,9 @@ class MeshWarper:
         gx = (np.arange(gw) + 0.5) * self._sx - 0.5
         gy = (np.arange(gh) + 0.5) * self._sy - 0.5
         self._gx, self._gy = np.meshgrid(gx.astype(np.float32), gy.astype(np.float32))
-        self._neighbours = _corner_neighbours(triangles, len(source))
+        self._corner_neighbours = _corner_neighbours(triangles, len(source))
+        self._edge_neighbours = _edge_neighbours(triangles)
+        self._source_corners = self.source[triangles]
         self._full_x, self._full_y = np.meshgrid(
             np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)
         )
@@ -76,11 +78,14 @@ class MeshWarper:
         b = bary[ids]
         w = x[:, None] * b[:, 0] + y[:, None] * b[:, 1] + b[:, 2]
         outside = np.flatnonzero(w.min(axis=1) < -OUTSIDE_TOLERANCE)
-        if len(outside):
-            # Rasterisation claims edge cells generously, so some lie outside their triangle. A little
-            # outside a well-shaped one is harmless (the map is continuous); far outside a thin one is
-            # not: move those to the neighbouring triangle (sharing a corner) they are deepest inside.
-            cand = self._neighbours[ids[outside]]  # (n, K)
+        # Rasterisation claims edge cells generously, so some lie outside their triangle. A little
+        # outside a well-shaped one is harmless (the map is continuous); far outside a thin one is
+        # not: move those to the neighbouring triangle they are deepest inside, looking first across
+        # the edges (cheap, nearly always enough), then around the corners.
+        for neighbours in (self._edge_neighbours, self._corner_neighbours):
+            if not len(outside):
+                break
+            cand = neighbours[ids[outside]]  # (n, K)
             bc = bary[cand]  # (n, K, 3, 3)
             all_w = x[outside, None, None] * bc[:, :, 0] + y[outside, None, None] * bc[:, :, 1] + bc[:, :, 2]
             score = np.where(usable[cand], all_w.min(axis=2), -np.inf)
@@ -88,9 +93,10 @@ class MeshWarper:
             rows = np.arange(len(outside))
             ids[outside] = cand[rows, best]
             w[outside] = all_w[rows, best]
+            outside = outside[score[rows, best] < -OUTSIDE_TOLERANCE]
         # Cells beyond the mesh's outer edge (none in practice) must not extrapolate far.
         w = np.clip(w, -0.5, None)
-        corners = self.source[self.triangles[ids]]  # (n, 3, 2)
+        corners = self._source_corners[ids]  # (n, 3, 2)
         src = (w[:, :, None] * corners).sum(axis=1)
         map_x[covered] = src[:, 0]
         map_y[covered] = src[:, 1]
@@ -138,3 +144,16 @@ def _barycentric_transforms(tri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         axis=1,
     )
     return det, adj / safe[:, None, None]
+
+
+def _edge_neighbours(triangles: np.ndarray) -> np.ndarray:
+    """(T, 4): each triangle and the (up to) three sharing an edge with it, padded with itself."""
+    by_edge: dict[tuple[int, int], list[int]] = {}
+    for t, (a, b, c) in enumerate(triangles.tolist()):
+        for edge in ((a, b), (b, c), (c, a)):
+            by_edge.setdefault((min(edge), max(edge)), []).append(t)
+    out = np.repeat(np.arange(len(triangles))[:, None], 4, axis=1)
+    for t, (a, b, c) in enumerate(triangles.tolist()):
+        others = [n for e in ((a, b), (b, c), (c, a)) for n in by_edge[(min(e), max(e))] if n != t]
+        out[t, 1 : 1 + len(others)] = others
+    return out
