@@ -20,8 +20,8 @@ from engine.types import Timing, Utterance, VoiceSettings
 
 DEFAULT_WPM = 175  # espeak-ng's natural speaking rate
 _MIN_WPM, _MAX_WPM = 80, 450
-# espeak's pitch parameter (0..100, 50 natural) moves the voice's F0 unevenly. Measured once: the mean F0 shift
-# in semitones at parameter 0, 10, ..., 100 (the average over en-gb, en-us+f3 and de, within ±0.4 st).
+# espeak's pitch parameter (0..100, 50 natural) moves the voice's F0 unevenly. Measured once: the mean F0
+# shift in semitones at parameter 0, 10, ..., 100 (the average over en-gb, en-us+f3 and de, within ±0.4 st).
 _PITCH_PARAM = np.arange(0, 101, 10, dtype=np.float64)
 _PITCH_SEMITONES = np.array([-5.89, -5.01, -3.98, -2.89, -1.43, 0.0, 1.68, 3.33, 5.12, 6.92, 8.57])
 # Phoneme names espeak uses for pauses and boundaries: gaps, not phonemes.
