@@ -152,9 +152,17 @@ def normalise_loudness(audio: np.ndarray, sample_rate: int, target_lufs: float =
     current = loudness_lufs(audio, sample_rate)
     if not math.isfinite(current):
         return np.zeros_like(audio)
-    gain_db = min(target_lufs - current, MAX_GAIN_DB)
-    out = audio * np.float32(10 ** (gain_db / 20))
-    return limit_peaks(out, sample_rate)
+    total_gain_db = 0.0
+    # Limiting loud peaks (clicks, plosives) takes away some of the energy the gain was computed from:
+    # measure again and top up, a few rounds at most.
+    for _ in range(3):
+        gain_db = min(target_lufs - current, MAX_GAIN_DB - total_gain_db)
+        if abs(gain_db) < 0.1:
+            break
+        total_gain_db += gain_db
+        audio = limit_peaks(audio * np.float32(10 ** (gain_db / 20)), sample_rate)
+        current = loudness_lufs(audio, sample_rate)
+    return audio.astype(np.float32)
 
 
 def apply_volume(audio: np.ndarray, sample_rate: int, volume: float) -> np.ndarray:
