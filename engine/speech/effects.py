@@ -160,7 +160,10 @@ def normalise_loudness(audio: np.ndarray, sample_rate: int, target_lufs: float =
         if abs(gain_db) < 0.1:
             break
         total_gain_db += gain_db
-        audio = limit_peaks(audio * np.float32(10 ** (gain_db / 20)), sample_rate)
+        gained = audio * np.float32(10 ** (gain_db / 20))
+        audio = limit_peaks(gained, sample_rate)
+        if audio is gained:  # nothing was limited: the gain landed exactly, no need to measure again
+            break
         current = loudness_lufs(audio, sample_rate)
     return audio.astype(np.float32)
 
@@ -185,15 +188,17 @@ def limit_peaks(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     half = max(1, int(0.005 * sample_rate))
     kernel = np.hanning(2 * half + 3)[1:-1]
     kernel /= kernel.sum()
+    if true_peak(audio, sample_rate) <= ceiling:
+        return audio  # the same object: callers can tell nothing changed
     for _ in range(4):  # inter-sample peaks can remain after one pass: repeat until under the ceiling
-        if true_peak(audio, sample_rate) <= ceiling:
-            break
         needed = np.minimum(1.0, 0.97 * ceiling / np.maximum(np.abs(audio), 1e-9))
         # Take the minimum over ±5 ms, then smooth over the same span: the smoothed gain at each sample
         # averages values that are all at most what that sample needs, and has no clicks.
         held = -_running_max(-needed, half)
         gain = np.minimum(np.convolve(held, kernel, mode="same"), 1.0)
         audio = (audio * gain).astype(np.float32)
+        if true_peak(audio, sample_rate) <= ceiling:
+            break
     return np.clip(audio, -1.0, 1.0).astype(np.float32)
 
 

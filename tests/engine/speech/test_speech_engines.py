@@ -109,8 +109,10 @@ def test_rate_scales_audio_and_timings(engine: str) -> None:
 def test_pitch_up_four_semitones_raises_f0(engine: str) -> None:
     # Piper samples its prosody at random: average three renditions so intonation noise evens out
     tts = speech_engines.get(engine)
-    base = [tts.synthesize(SENTENCE, VoiceSettings()) for _ in range(3)]
-    high = [tts.synthesize(SENTENCE, VoiceSettings(pitch=4)) for _ in range(3)]
+    base = [speak(engine)] + [tts.synthesize(SENTENCE, VoiceSettings()) for _ in range(2)]
+    high = [speak(engine, VoiceSettings(pitch=4))] + [
+        tts.synthesize(SENTENCE, VoiceSettings(pitch=4)) for _ in range(2)
+    ]
     f0_base = np.mean([median_f0(u.audio, u.sample_rate) for u in base])
     f0_high = np.mean([median_f0(u.audio, u.sample_rate) for u in high])
     assert f0_high / f0_base == pytest.approx(2 ** (4 / 12), rel=0.06)  # about +26 %
