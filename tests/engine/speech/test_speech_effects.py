@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import math
+import wave
+from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
+import torchaudio
 from speech_measures import median_f0
 
 from engine.errors import EmptyText
@@ -96,3 +100,14 @@ def test_finish_with_rate_scales_timings() -> None:
 def test_finish_without_any_sound_is_empty_text() -> None:
     with pytest.raises(EmptyText):
         effects.finish(np.zeros(SR, np.float32), SR, [], [], language="en", text="...")
+
+
+def test_loudness_matches_torchaudio_reference_on_real_speech(shared_data: Path) -> None:
+    with wave.open(str(shared_data / "audio" / "LJ001-0002.wav")) as wav:
+        sr = wav.getframerate()
+        speech = np.frombuffer(wav.readframes(wav.getnframes()), "<i2").astype(np.float32) / 32768
+    for clip in (speech, speech[: int(0.3 * sr)] * 0.5):
+        x = clip if len(clip) >= 0.4 * sr else np.tile(clip, math.ceil(0.4 * sr / len(clip)) + 1)
+        reference = float(torchaudio.functional.loudness(torch.from_numpy(x)[None], sr))
+        assert effects.loudness_lufs(clip, sr) == pytest.approx(reference, abs=0.05)
+    assert effects.true_peak(speech, sr) >= np.abs(speech).max()
