@@ -27,8 +27,6 @@ _PITCH_SEMITONES = np.array([-5.89, -5.01, -3.98, -2.89, -1.43, 0.0, 1.68, 3.33,
 # Phoneme names espeak uses for pauses and boundaries: gaps, not phonemes.
 _PAUSE_NAMES = {"", "_", "_:", "_!", "_|", "|", "||"}
 
-_lock = threading.Lock()
-
 
 @dataclass(frozen=True, slots=True)
 class _Voice:
@@ -52,12 +50,11 @@ class EspeakEngine:
 
     def __init__(self) -> None:
         with _lock:
-            self._lib, self.sample_rate = lib_api.load_library()
+            self._lib, self.sample_rate = _native()
             raw_voices = lib_api.list_voices(self._lib)
             raw_variants = lib_api.list_voices(self._lib, variants=True)
-        self._voices: dict[str, _Voice] = {}
-        # language code -> voice id, the highest-priority voice for each code wins (first listed)
-        self._by_language: dict[str, str] = {}
+        self._voices: dict[str, _Voice] = {}  # by id: the voice's primary language code
+        self._by_language: dict[str, str] = {}  # language code -> voice id
         for rv in raw_voices:
             if not rv.languages:
                 continue
@@ -79,11 +76,7 @@ class EspeakEngine:
             spelled = rv.identifier.split("/", 1)[-1]
             if spelled:
                 self._variants.setdefault(spelled.lower(), (spelled, rv.name))
-        self._callback = lib_api.SynthCallback(self._on_audio)
-        self._capture: _Capture | None = None
         self._voice_list: list[VoiceInfo] | None = None
-        with _lock:
-            self._lib.espeak_SetSynthCallback(self._callback)
 
     # -- voices ------------------------------------------------------------------------------------------
 
@@ -151,11 +144,11 @@ class EspeakEngine:
         pitch_param = round(float(np.interp(native_pitch, _PITCH_SEMITONES, _PITCH_PARAM)))
         with _lock:
             if self._lib.espeak_SetVoiceByName(name.encode()) != lib_api.EE_OK:
-                raise UnknownVoice(name)
+                raise UnknownVoice(settings.voice or voice.id)
             self._lib.espeak_SetParameter(lib_api.PARAM_RATE, wpm, 0)
             self._lib.espeak_SetParameter(lib_api.PARAM_PITCH, pitch_param, 0)
             self._lib.espeak_SetParameter(lib_api.PARAM_VOLUME, 100, 0)
-            capture = self._run(clean)
+            capture = _synth(self._lib, clean)
         audio = np.concatenate(capture.chunks) if capture.chunks else np.zeros(0, np.float32)
         words, phonemes = _timings(capture.events, clean, capture.samples, self.sample_rate)
         return effects.finish(
@@ -170,40 +163,60 @@ class EspeakEngine:
             volume=settings.volume,
         )
 
-    def _run(self, text: str) -> _Capture:
-        data = text.encode("utf-8")
-        buffer = ctypes.create_string_buffer(data)
-        self._capture = _Capture([], [])
-        try:
-            flags = lib_api.CHARS_UTF8 | lib_api.ENDPAUSE
-            err = self._lib.espeak_Synth(
-                buffer, len(data) + 1, 0, lib_api.POS_CHARACTER, 0, flags, None, None
-            )
-            if err != lib_api.EE_OK:
-                raise RuntimeError(f"espeak-ng synthesis failed (code {err})")
-            return self._capture
-        finally:
-            self._capture = None
 
-    def _on_audio(self, wav: ctypes.POINTER(ctypes.c_short), count: int, events: ctypes.POINTER) -> int:
-        capture = self._capture
-        if capture is None:
-            return 1  # not ours: abort
-        i = 0
-        while events[i].type != lib_api.EVENT_LIST_TERMINATED:
-            ev = events[i]
-            label = ""
-            if ev.type == lib_api.EVENT_PHONEME:
-                raw = bytes(ev.id.string).split(b"\0", 1)[0].decode("utf-8", "replace")
-                label = raw.replace("ˈ", "").replace("ˌ", "")  # stress is prosody, not a mouth shape
-            # audio_position is in ms; sample gives the exact sample count from the start
-            capture.events.append((ev.type, ev.text_position, ev.length, ev.sample, label))
-            i += 1
-        if wav and count > 0:
-            chunk = np.ctypeslib.as_array(wav, shape=(count,)).astype(np.float32) / 32768.0
-            capture.chunks.append(chunk)
-            capture.samples += count
-        return 0
+# espeak-ng is one global instance per process: its library, its callback and the capture of the current
+# synthesis are module state, all used only while holding _lock.
+_lock = threading.Lock()
+_library: tuple[ctypes.CDLL, int] | None = None
+_capture: _Capture | None = None
+
+
+def _native() -> tuple[ctypes.CDLL, int]:
+    global _library
+    if _library is None:
+        lib, sample_rate = lib_api.load_library()
+        lib.espeak_SetSynthCallback(_CALLBACK)
+        _library = (lib, sample_rate)
+    return _library
+
+
+def _synth(lib: ctypes.CDLL, text: str) -> _Capture:
+    global _capture
+    data = text.encode("utf-8")
+    buffer = ctypes.create_string_buffer(data)
+    _capture = _Capture([], [])
+    try:
+        flags = lib_api.CHARS_UTF8 | lib_api.ENDPAUSE
+        err = lib.espeak_Synth(buffer, len(data) + 1, 0, lib_api.POS_CHARACTER, 0, flags, None, None)
+        if err != lib_api.EE_OK:
+            raise RuntimeError(f"espeak-ng synthesis failed (code {err})")
+        return _capture
+    finally:
+        _capture = None
+
+
+def _on_audio(wav: ctypes.Array, count: int, events: ctypes.Array) -> int:
+    capture = _capture
+    if capture is None:
+        return 1  # no synthesis of ours is running: tell espeak to stop
+    i = 0
+    while events[i].type != lib_api.EVENT_LIST_TERMINATED:
+        ev = events[i]
+        label = ""
+        if ev.type == lib_api.EVENT_PHONEME:
+            raw = bytes(ev.id.string).split(b"\0", 1)[0].decode("utf-8", "replace")
+            label = raw.replace("ˈ", "").replace("ˌ", "")  # stress is prosody, not a mouth shape
+        # `sample` is the exact sample index of the event from the start of the text
+        capture.events.append((ev.type, ev.text_position, ev.length, ev.sample, label))
+        i += 1
+    if wav and count > 0:
+        chunk = np.ctypeslib.as_array(wav, shape=(count,)).astype(np.float32) / 32768.0
+        capture.chunks.append(chunk)
+        capture.samples += count
+    return 0
+
+
+_CALLBACK = lib_api.SynthCallback(_on_audio)
 
 
 def _printable(text: str) -> str:
