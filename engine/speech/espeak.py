@@ -204,8 +204,8 @@ def _on_audio(wav: ctypes.Array, count: int, events: ctypes.Array) -> int:
         ev = events[i]
         label = ""
         if ev.type == lib_api.EVENT_PHONEME:
-            raw = bytes(ev.id.string).split(b"\0", 1)[0].decode("utf-8", "replace")
-            label = raw.replace("ˈ", "").replace("ˌ", "")  # stress is prosody, not a mouth shape
+            # IPA as espeak writes it, stress marks included (the face engines emphasise stressed vowels)
+            label = bytes(ev.id.string).split(b"\0", 1)[0].decode("utf-8", "replace")
         # `sample` is the exact sample index of the event from the start of the text
         capture.events.append((ev.type, ev.text_position, ev.length, ev.sample, label))
         i += 1

@@ -111,31 +111,42 @@ def _speakable(text: str) -> str:
 
 
 def _groups(alignments: list[tuple[str, int]], offset: int, sample_rate: int) -> list[_Group]:
-    """Phoneme timings grouped by word from Piper's (phoneme symbol, samples) alignments."""
+    """Phoneme timings grouped by word from Piper's (phoneme symbol, samples) alignments.
+
+    Labels follow espeak's IPA: a stress mark starts the label of the sound it stresses ("ˈeɪ"), length
+    marks and diacritics join the sound before them, and diphthongs/affricates are one phoneme.
+    """
     groups: list[_Group] = []
     current: list[list] = []  # [label, start, end] in samples
-    pending_start: int | None = None  # a stress mark's start, given to the phoneme that follows it
+    stress: tuple[str, int] | None = None  # a stress mark and its start, given to the next sound
     position = offset
     for symbol, samples in alignments:
         start, end = position, position + samples
         position = end
         if symbol in _BOUNDARY or (unicodedata.category(symbol)[0] in "PS" and symbol not in _STRESS):
             if current:
-                groups.append(
-                    _Group([Timing(s / sample_rate, e / sample_rate, lab) for lab, s, e in current])
-                )
-            current, pending_start = [], None
+                groups.append(_group(current, sample_rate))
+            current, stress = [], None
         elif symbol in _STRESS:
-            pending_start = start if pending_start is None else pending_start
-        elif current and (_is_modifier(symbol) or current[-1][0] + symbol in _PAIRS):
+            stress = (symbol, start) if stress is None else stress
+        elif (
+            current
+            and stress is None
+            and (_is_modifier(symbol) or current[-1][0].lstrip("ˈˌ") + symbol in _PAIRS)
+        ):
             current[-1][0] += symbol
             current[-1][2] = end
         else:
-            current.append([symbol, pending_start if pending_start is not None else start, end])
-            pending_start = None
+            mark, begin = stress if stress is not None else ("", start)
+            current.append([mark + symbol, begin, end])
+            stress = None
     if current:
-        groups.append(_Group([Timing(s / sample_rate, e / sample_rate, lab) for lab, s, e in current]))
+        groups.append(_group(current, sample_rate))
     return groups
+
+
+def _group(spans: list[list], sample_rate: int) -> _Group:
+    return _Group([Timing(s / sample_rate, e / sample_rate, label) for label, s, e in spans])
 
 
 def _is_modifier(symbol: str) -> bool:
