@@ -6,7 +6,7 @@ import difflib
 
 
 def normalise_code(code: str) -> str:
-    """ "de_AT" / "DE-at " -> "de-at"."""
+    """Lower-case with hyphens: de_AT and DE-at both become de-at."""
     return code.strip().replace("_", "-").lower()
 
 
