@@ -49,7 +49,7 @@ CODEC_DIR = "codec"  # inside the SMALL-E model directory
 CODEC_FILES = (ENCODEC_WEIGHTS, ENCODEC_CONFIG, VOCOS_WEIGHTS, VOCOS_CONFIG)
 ENCODEC_URL = "https://dl.fbaipublicfiles.com/encodec/v0/encodec_24khz-d7cc33bc.th"
 VOCOS_URL = "https://huggingface.co/charactr/vocos-encodec-24khz"
-_MAX_INPUT_SECONDS = 600.0
+_MAX_INPUT_SECONDS = 60.0  # the encoder holds whole-clip activations: about 22 MB per second of audio
 
 
 class CodecWeightsMissing(SmallEWeightsMissing):
@@ -95,10 +95,15 @@ class EncodecVocosCodec:
         if not isinstance(sample_rate, int | np.integer) or not 1000 <= sample_rate <= 384_000:
             raise CodecInputError(f"unsupported sample rate {sample_rate!r}")
         if audio.shape[-1] > _MAX_INPUT_SECONDS * sample_rate:
-            raise CodecInputError(f"the codec takes at most {_MAX_INPUT_SECONDS:.0f} s of audio at once")
+            raise CodecInputError(
+                f"the codec takes at most {_MAX_INPUT_SECONDS:.0f} s of audio at once; split the recording"
+            )
         x = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))
-        if audio.dtype.kind in "iu":  # PCM integers → [-1, 1]
+        if audio.dtype.kind == "i":  # PCM integers → [-1, 1]
             x = x / float(np.iinfo(audio.dtype).max)
+        elif audio.dtype.kind == "u":  # unsigned PCM (8-bit WAV) is centred on half its range
+            half = (float(np.iinfo(audio.dtype).max) + 1) / 2
+            x = (x - half) / half
         if not torch.isfinite(x).all():
             raise CodecInputError("the audio holds NaN or infinite samples")
         if x.dim() == 2:
