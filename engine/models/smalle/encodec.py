@@ -464,7 +464,7 @@ def encodec_state_dict(path: Path) -> tuple[EncodecConfig, dict[str, torch.Tenso
     sd = load_state_dict_file(path, "EnCodec")
     if any(k.startswith(("encoder.layers.", "quantizer.layers.")) for k in sd):
         sd = _from_hf_names(sd)
-    if any(re.search(r"\.(conv|convtr)\.norm\.", k) for k in sd):
+    if any(re.match(r"(encoder|decoder)\..*\.norm\.", k) for k in sd):
         # Only the 48 kHz model has time-group norms (it is also stereo and non-causal).
         raise CheckpointMismatch(f"{Path(path).name} is the 48 kHz EnCodec; SMALL-E needs the 24 kHz model")
     cfg = _infer_config(sd, Path(path).name)

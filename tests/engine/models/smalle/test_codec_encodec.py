@@ -7,11 +7,19 @@ from pathlib import Path
 
 import pytest
 import torch
+from safetensors.torch import save_file
 
 from engine.models.smalle.encodec import Encodec, import_encodec, load_encodec
 from engine.models.smalle.errors import CheckpointMismatch
 
-from .test_codec_layouts import TINY_ENCODEC, TINY_VOCOS, encodec_shapes, official_encodec, official_vocos
+from .test_codec_layouts import (
+    TINY_ENCODEC,
+    TINY_VOCOS,
+    encodec_shapes,
+    official_encodec,
+    official_vocos,
+    to_hf_names,
+)
 
 
 @pytest.fixture(scope="module")
@@ -115,9 +123,15 @@ def test_the_48khz_model_is_not_the_24khz_one(tmp_path: Path) -> None:
     shapes["encoder.model.0.conv.conv.weight_v"] = (4, 2, 7)
     for key in [k for k in shapes if k.endswith("conv.conv.bias")]:
         shapes[key.replace("conv.conv.bias", "conv.norm.weight")] = shapes[key]
-    torch.save({k: torch.randn(s) for k, s in shapes.items()}, tmp_path / "encodec_48khz-7e698e3e.th")
+    sd = {k: torch.randn(s) for k, s in shapes.items()}
+    torch.save(sd, tmp_path / "encodec_48khz-7e698e3e.th")
     with pytest.raises(CheckpointMismatch, match="is the 48 kHz EnCodec; SMALL-E needs the 24 kHz model"):
         import_encodec(tmp_path / "encodec_48khz-7e698e3e.th", tmp_path / "model")
+    # Hugging Face facebook/encodec_48khz names the norms encoder.layers.N.norm.*
+    hf = {k.replace("conv.norm.", "norm."): v for k, v in to_hf_names(sd, parametrized=True).items()}
+    save_file(hf, str(tmp_path / "model.safetensors"))
+    with pytest.raises(CheckpointMismatch, match="is the 48 kHz EnCodec"):
+        import_encodec(tmp_path / "model.safetensors", tmp_path / "model")
 
 
 def test_a_different_frame_rate_is_refused(tmp_path: Path) -> None:
