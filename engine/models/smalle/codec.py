@@ -49,6 +49,7 @@ CODEC_DIR = "codec"  # inside the SMALL-E model directory
 CODEC_FILES = (ENCODEC_WEIGHTS, ENCODEC_CONFIG, VOCOS_WEIGHTS, VOCOS_CONFIG)
 ENCODEC_URL = "https://dl.fbaipublicfiles.com/encodec/v0/encodec_24khz-d7cc33bc.th"
 VOCOS_URL = "https://huggingface.co/charactr/vocos-encodec-24khz"
+_MAX_CHANNELS = 8  # more "channels" than this means a [samples, channels] array was passed
 _MAX_INPUT_SECONDS = 60.0  # the encoder holds whole-clip activations: about 22 MB per second of audio
 
 
@@ -92,6 +93,8 @@ class EncodecVocosCodec:
         audio = np.asarray(wave)
         if audio.dtype.kind not in "fiu" or audio.ndim not in (1, 2) or audio.size == 0:
             raise CodecInputError("the codec needs a non-empty 1-D (or channels × samples) array of audio")
+        if audio.ndim == 2 and audio.shape[0] > _MAX_CHANNELS:
+            raise CodecInputError(f"audio arrays are [channels, samples]; got {audio.shape[0]} channels")
         if not isinstance(sample_rate, int | np.integer) or not 1000 <= sample_rate <= 384_000:
             raise CodecInputError(f"unsupported sample rate {sample_rate!r}")
         if audio.shape[-1] > _MAX_INPUT_SECONDS * sample_rate:
@@ -129,11 +132,15 @@ class EncodecVocosCodec:
 
     def _check(self, codes: torch.Tensor) -> torch.Tensor:
         codes = torch.as_tensor(codes)
-        if codes.dim() != 2 or codes.shape[0] != self.n_q or codes.dtype.is_floating_point:
+        if codes.dim() != 2 or codes.shape[0] != self.n_q or not _is_integer(codes):
             raise CodecInputError(f"codes must be integers shaped [{self.n_q}, T], got {tuple(codes.shape)}")
         if codes.numel() and (codes.min() < 0 or codes.max() >= self.vocos.cfg.bins):
             raise CodecInputError(f"codes must lie in 0..{self.vocos.cfg.bins - 1}")
         return codes
+
+
+def _is_integer(t: torch.Tensor) -> bool:
+    return not (t.is_floating_point() or t.is_complex() or t.dtype == torch.bool)
 
 
 class CodecStream:

@@ -227,7 +227,7 @@ class Vocos(nn.Module):
         """[K, T] or [B, K, T] integer codes within the codebooks → [B, K, T] long."""
         if codes.dim() == 2:
             codes = codes[None]
-        if codes.dim() != 3 or codes.dtype.is_floating_point or codes.dtype.is_complex:
+        if codes.dim() != 3 or codes.is_floating_point() or codes.is_complex() or codes.dtype == torch.bool:
             raise ValueError(f"codes must be an integer tensor [K, T] or [B, K, T], got {tuple(codes.shape)}")
         if codes.shape[1] > self.cfg.n_codebooks:
             raise ValueError(f"Vocos has {self.cfg.n_codebooks} codebooks, got codes for {codes.shape[1]}")

@@ -105,6 +105,7 @@ def test_streamed_audio_equals_decoded_audio(codec: EncodecVocosCodec) -> None:
         (np.zeros(0, dtype=np.float32), 24000, "non-empty"),
         (np.zeros((1, 2, 30), dtype=np.float32), 24000, "non-empty 1-D"),
         (np.array(["a", "b"]), 24000, "non-empty 1-D"),
+        (np.zeros((2400, 2), dtype=np.float32), 24000, r"\[channels, samples\]; got 2400 channels"),
         (np.array([0.0, np.nan], dtype=np.float32), 24000, "NaN"),
         (np.zeros(100, dtype=np.float32), 0, "sample rate 0"),
         (np.zeros(100, dtype=np.float32), 44100.5, "sample rate 44100.5"),
@@ -120,8 +121,15 @@ def test_audio_it_cannot_encode_is_refused(
 
 @pytest.mark.parametrize(
     "codes",
-    [torch.zeros(8, 5, dtype=torch.long), torch.zeros(4, 5), torch.full((4, 5), 1024), torch.zeros(5)],
-    ids=["8 codebooks", "float", "out of range", "1-D"],
+    [
+        torch.zeros(8, 5, dtype=torch.long),
+        torch.zeros(4, 5),
+        torch.zeros(4, 5, dtype=torch.complex64),
+        torch.zeros(4, 5, dtype=torch.bool),
+        torch.full((4, 5), 1024),
+        torch.zeros(5),
+    ],
+    ids=["8 codebooks", "float", "complex", "bool", "out of range", "1-D"],
 )
 def test_codes_it_cannot_decode_are_refused(codec: EncodecVocosCodec, codes: torch.Tensor) -> None:
     with pytest.raises(CodecInputError):
