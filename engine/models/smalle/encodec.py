@@ -396,10 +396,8 @@ _HF_WEIGHT_NORM = {
 
 def _from_hf_names(sd: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """transformers' EncodecModel names (encoder.layers.N.conv…, quantizer.layers.N.codebook…) → official."""
-    # In the HF decoder a transposed convolution is also called `conv`; the official name depends on the
-    # layer, so find which decoder layers are transposed from their weight layout: they have stride
-    # 2..8 and kernel 2·stride, which the shape alone cannot tell, but they are the layers that follow
-    # the LSTM and precede a resnet block, i.e. whose next index holds `block.` tensors.
+    # HF calls the decoder's transposed convolutions `conv` too. They are the layers directly followed by
+    # a resnet block (the official `convtr.convtr`), which their shapes alone would not reveal.
     resnet_layers = {
         int(m.group(1)) for k in sd if (m := re.match(r"decoder\.layers\.(\d+)\.block\.", k)) is not None
     }
