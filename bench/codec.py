@@ -6,7 +6,7 @@ Vocos one-shot decoding for batch sizes 1…N, EnCodec's own decoder, and stream
 the first audio (SMALL-E's first frames → first samples) and per-chunk cost.
 
     python bench/codec.py                                  # CPU, 1 thread, short clips
-    python bench/codec.py --device cuda --json out.json [--seconds 20] [--max-batch 64]
+    python bench/codec.py --device cuda --json out.json [--dtype bf16] [--seconds 20] [--max-batch 64]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from engine.models.smalle.encodec import Encodec, EncodecConfig
 from engine.models.smalle.vocos import Vocos, VocosConfig
 
 FRAME_RATE = 75
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 def _sync(device: torch.device) -> None:
@@ -49,9 +50,10 @@ def _best(fn: Callable[[], object], device: torch.device, repeats: int) -> float
 
 def _codec(args: argparse.Namespace, device: torch.device) -> EncodecVocosCodec:
     if args.model_dir:
-        return load_codec(args.model_dir, device)
+        return load_codec(args.model_dir, device, DTYPES[args.dtype])
     torch.manual_seed(0)
-    return EncodecVocosCodec(Encodec(EncodecConfig()).to(device), Vocos(VocosConfig()).to(device))
+    vocos = Vocos(VocosConfig()).to(device, DTYPES[args.dtype])
+    return EncodecVocosCodec(Encodec(EncodecConfig()).to(device), vocos)
 
 
 def _stream_first_audio(codec: EncodecVocosCodec, codes: torch.Tensor, chunk: int) -> tuple[float, float]:
@@ -115,6 +117,9 @@ def main() -> None:
     )
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--model-dir", type=Path, help="a SMALL-E model directory with codec/ weights")
+    parser.add_argument(
+        "--dtype", choices=sorted(DTYPES), default="fp32", help="Vocos weights (EnCodec: fp32)"
+    )
     parser.add_argument("--seconds", type=float, default=None, help="clip length (default 4 CPU, 20 CUDA)")
     parser.add_argument("--max-batch", type=int, default=None, help="largest Vocos batch (default 2 / 64)")
     parser.add_argument("--chunk", type=int, default=15, help="frames per streamed push (15 = 0.2 s)")
@@ -134,7 +139,7 @@ def main() -> None:
 
     r = run(args, device)
     name = torch.cuda.get_device_name(device) if cuda else f"cpu ({args.threads} thread(s))"
-    print(f"SMALL-E codec on {name}, {r['seconds']:.1f} s clips; x RT = seconds of audio per second")
+    print(f"SMALL-E codec on {name}, Vocos {args.dtype}, {r['seconds']:.1f} s clips; x RT = audio s per s")
     print(f"{'stage':34} {'x RT':>9}")
     print(f"{'EnCodec encode, 24 kHz in':34} {r['encode_x_realtime']:9.1f}")
     print(f"{'EnCodec encode, 16 kHz in':34} {r['encode_16k_x_realtime']:9.1f}")
@@ -150,7 +155,7 @@ def main() -> None:
     sizes = r["parameters"]
     print(f"parameters: EnCodec {sizes['encodec'] / 1e6:.1f}M, Vocos {sizes['vocos'] / 1e6:.1f}M")
     if args.json:
-        meta = {"device": name, "torch": torch.__version__}
+        meta = {"device": name, "vocos_dtype": args.dtype, "torch": torch.__version__}
         args.json.write_text(json.dumps({"meta": meta, "results": r}, indent=2) + "\n")
 
 

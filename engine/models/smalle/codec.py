@@ -123,7 +123,7 @@ class EncodecVocosCodec:
 
     def decode_encodec(self, codes: torch.Tensor) -> np.ndarray:
         """The same codes through EnCodec's own decoder (lower quality than Vocos; for comparison)."""
-        codes = self._check(codes).to(self.device)
+        codes = self._check(codes).to(next(self.encodec.parameters()).device)
         return self.encodec.decode(codes[None])[0, 0].float().cpu().numpy()
 
     def stream(self) -> CodecStream:
@@ -167,14 +167,20 @@ def codec_missing_files(model_dir: Path) -> list[str]:
     return [f"{CODEC_DIR}/{name}" for name in CODEC_FILES if not (folder / name).is_file()]
 
 
-def load_codec(model_dir: Path, device: str | torch.device = "cpu") -> EncodecVocosCodec:
-    """EnCodec + Vocos from <model_dir>/codec (written by `import_codec`), in eval mode on `device`."""
+def load_codec(
+    model_dir: Path, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32
+) -> EncodecVocosCodec:
+    """EnCodec + Vocos from <model_dir>/codec (written by `import_codec`), in eval mode on `device`.
+
+    `dtype` applies to Vocos (bf16/fp16 halve its memory and speed it up on GPUs; its ISTFT stays fp32).
+    EnCodec stays fp32: the quantiser's nearest-entry search must not depend on the precision."""
     model_dir = Path(model_dir)
     missing = codec_missing_files(model_dir)
     if missing:
         raise CodecWeightsMissing(model_dir, missing)
     folder = model_dir / CODEC_DIR
-    return EncodecVocosCodec(load_encodec(folder, device), load_vocos(folder, device))
+    vocos = load_vocos(folder, device).to(dtype)
+    return EncodecVocosCodec(load_encodec(folder, device), vocos)
 
 
 def import_codec(encodec: Path, vocos: Path, model_dir: Path, vocos_config: Path | None = None) -> Path:

@@ -191,9 +191,10 @@ class ISTFT(nn.Module):
         n = spec.shape[-1]
         start = first if start is None else start
         end = first + n if end is None else end
-        frames = torch.fft.irfft(spec, self.n_fft, dim=1, norm="backward") * self.window[None, :, None]
+        window = self.window.float()  # a model cast to 16 bits must not round its window
+        frames = torch.fft.irfft(spec, self.n_fft, dim=1, norm="backward") * window[None, :, None]
         signal = self._overlap_add(frames)
-        envelope = self._overlap_add(self.window.square().expand(1, n, -1).transpose(1, 2))
+        envelope = self._overlap_add(window.square().expand(1, n, -1).transpose(1, 2))
         lo = (start - first) * self.hop_length + self.pad
         hi = (end - first) * self.hop_length + self.pad
         return signal[:, lo:hi] / envelope[:, lo:hi]

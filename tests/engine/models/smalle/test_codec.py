@@ -89,6 +89,19 @@ def test_decode_gives_24khz_audio_of_320_samples_per_frame(codec: EncodecVocosCo
     assert codec.decode_encodec(codes).shape == audio.shape
 
 
+def test_a_16_bit_vocos_decodes_like_the_32_bit_one(codec: EncodecVocosCodec, model_dir: Path) -> None:
+    half = load_codec(model_dir, "cpu", torch.bfloat16)
+    assert half.vocos.backbone.embed.weight.dtype == torch.bfloat16
+    assert half.encodec.quantizer.vq.layers[0]._codebook.embed.dtype == torch.float32
+    codes = torch.randint(0, 1024, (4, 40), generator=torch.Generator().manual_seed(3))
+    full, approx = codec.decode(codes), half.decode(codes)
+    assert approx.dtype == np.float32 and approx.shape == full.shape
+    assert np.sqrt(np.mean((approx - full) ** 2)) < 0.03 * np.sqrt(np.mean(full**2))
+    stream = half.stream()
+    streamed = np.concatenate([stream.push(codes[:, :17]), stream.push(codes[:, 17:]), stream.flush()])
+    np.testing.assert_allclose(streamed, approx, atol=1e-3 * float(np.abs(full).max()))
+
+
 def test_streamed_audio_equals_decoded_audio(codec: EncodecVocosCodec) -> None:
     codes = torch.randint(0, 1024, (4, 90), generator=torch.Generator().manual_seed(7))
     stream = codec.stream()
