@@ -50,7 +50,8 @@ CODEC_FILES = (ENCODEC_WEIGHTS, ENCODEC_CONFIG, VOCOS_WEIGHTS, VOCOS_CONFIG)
 ENCODEC_URL = "https://dl.fbaipublicfiles.com/encodec/v0/encodec_24khz-d7cc33bc.th"
 VOCOS_URL = "https://huggingface.co/charactr/vocos-encodec-24khz"
 _MAX_CHANNELS = 8  # more "channels" than this means a [samples, channels] array was passed
-_MAX_INPUT_SECONDS = 60.0  # the encoder holds whole-clip activations: about 22 MB per second of audio
+_MAX_INPUT_SECONDS = 600.0
+_ENCODE_SEGMENT = 750  # frames (10 s): bounds the encoder's activations to about 220 MB
 
 
 class CodecWeightsMissing(SmallEWeightsMissing):
@@ -114,7 +115,7 @@ class EncodecVocosCodec:
         if sample_rate != CODEC_SAMPLE_RATE:
             x = torchaudio.functional.resample(x, int(sample_rate), CODEC_SAMPLE_RATE)
         param = next(self.encodec.parameters())
-        codes = self.encodec.encode(x.to(param.device, param.dtype)[None, None], self.n_q)
+        codes = self.encodec.encode(x.to(param.device, param.dtype)[None, None], self.n_q, _ENCODE_SEGMENT)
         return codes[0].to("cpu", torch.int64)
 
     def decode(self, codes: torch.Tensor) -> np.ndarray:

@@ -328,16 +328,66 @@ class Encodec(nn.Module):
         self.quantizer = ResidualVectorQuantizer(self.cfg.dimension, self.cfg.bins, self.cfg.n_q)
 
     @torch.inference_mode()
-    def encode(self, audio: torch.Tensor, n_q: int) -> torch.Tensor:
-        """audio [B, channels, samples] at cfg.sample_rate → codes [B, n_q, ceil(samples / hop)]."""
+    def encode(self, audio: torch.Tensor, n_q: int, segment: int | None = None) -> torch.Tensor:
+        """audio [B, channels, samples] at cfg.sample_rate → codes [B, n_q, ceil(samples / hop)].
+
+        With `segment` (frames, at least 8), long audio goes through the encoder that many frames at a
+        time, carrying the causal convolutions' left context and the LSTM state between segments: the same
+        codes as one pass, with memory bounded by the segment instead of the clip."""
         if not 1 <= n_q <= self.cfg.n_q:
             raise ValueError(f"n_q must be within 1..{self.cfg.n_q}, got {n_q}")
-        return self.quantizer.encode(self.encoder(audio), n_q)
+        step = None if segment is None else max(8, segment) * self.cfg.hop_length
+        if step is None or audio.shape[-1] <= 2 * step:
+            return self.quantizer.encode(self.encoder(audio), n_q)
+        state: dict[int, Any] = {}
+        codes = []
+        for start in range(0, audio.shape[-1], step):
+            last = start + step >= audio.shape[-1]
+            emb = _run_segment(self.encoder.model, audio[..., start : start + step], state, last)
+            codes.append(self.quantizer.encode(emb, n_q))
+        return torch.cat(codes, dim=-1)
 
     @torch.inference_mode()
     def decode(self, codes: torch.Tensor) -> torch.Tensor:
         """codes [B, K, T] → audio [B, channels, T × hop]."""
         return self.decoder(self.quantizer.decode(codes))
+
+
+def _run_segment(module: nn.Module, x: torch.Tensor, state: dict[int, Any], last: bool) -> torch.Tensor:
+    """One segment through the (causal) SEANet encoder, continuing from `state` (keyed by module id)."""
+    if isinstance(module, nn.Sequential):
+        for layer in module:
+            x = _run_segment(layer, x, state, last)
+        return x
+    if isinstance(module, SEANetResnetBlock):
+        return _run_segment(module.shortcut, x, state, last) + _run_segment(module.block, x, state, last)
+    if isinstance(module, SLSTM):
+        seq = x.permute(2, 0, 1)
+        y, state[id(module)] = module.lstm(seq, state.get(id(module)))
+        return (y + seq).permute(1, 2, 0)
+    if isinstance(module, SConv1d):
+        return _conv_segment(module, x, state, last)
+    if isinstance(module, nn.ELU):
+        return module(x)
+    raise TypeError(f"no segment-wise evaluation for {type(module).__name__}")
+
+
+def _conv_segment(conv: SConv1d, x: torch.Tensor, state: dict[int, Any], last: bool) -> torch.Tensor:
+    # The one-pass input is [reflected start | x_0 | x_1 | … | reflected end]: the first segment gets the
+    # reflected start, later ones the samples their predecessor left unconsumed, the last the end padding
+    # computed from the whole length, so every window sees exactly the samples it sees in one pass.
+    inner = conv.conv.conv
+    padding_total = (inner.kernel - 1) * inner.dilation - (inner.stride - 1)
+    tail, seen = state.get(id(conv), (None, 0))
+    seen += x.shape[-1]
+    buf = _reflect_pad(x, padding_total, 0) if tail is None else torch.cat([tail, x], dim=-1)
+    if last:
+        n_frames = (seen - inner.kernel + padding_total) / inner.stride + 1
+        extra = (math.ceil(n_frames) - 1) * inner.stride + (inner.kernel - padding_total) - seen
+        buf = _reflect_pad(buf, 0, extra)
+    out = conv.conv(buf)
+    state[id(conv)] = (buf[..., out.shape[-1] * inner.stride :], seen)
+    return out
 
 
 # -- checkpoints ---------------------------------------------------------------------------------------------

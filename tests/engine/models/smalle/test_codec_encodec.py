@@ -66,6 +66,13 @@ def test_encoder_is_causal(encodec: Encodec) -> None:
     assert torch.equal(short[..., :-1], full[..., : short.shape[-1] - 1])
 
 
+@pytest.mark.parametrize("samples", [72000, 72001, 72319, 55777])
+@pytest.mark.parametrize("segment", [8, 33])
+def test_segment_wise_encoding_gives_the_one_pass_codes(encodec: Encodec, samples: int, segment: int) -> None:
+    audio = _speechlike(samples, seed=samples)
+    assert torch.equal(encodec.encode(audio, n_q=4, segment=segment), encodec.encode(audio, n_q=4))
+
+
 @pytest.mark.parametrize("frames", [1, 7, 75])
 def test_encodec_decoder_gives_320_samples_per_frame(encodec: Encodec, frames: int) -> None:
     codes = torch.randint(0, 1024, (2, 4, frames), generator=torch.Generator().manual_seed(frames))
