@@ -274,6 +274,7 @@ class VocosStream:
         self._offset = 0
         self._emitted = 0  # frames whose audio was returned
         self._total = 0
+        self._closed = False
 
     @property
     def pending_frames(self) -> int:
@@ -281,6 +282,8 @@ class VocosStream:
 
     def push(self, codes: torch.Tensor) -> torch.Tensor:
         """Add codes [K, n]; returns the audio [n' × hop] that is now final (possibly empty)."""
+        if self._closed:
+            raise ValueError("this stream was flushed; start a new one for the next utterance")
         codes = self.vocos.check_codes(codes)
         if codes.shape[0] != 1:
             raise ValueError("a stream decodes one utterance: push codes [K, n]")
@@ -293,7 +296,7 @@ class VocosStream:
     def flush(self) -> torch.Tensor:
         """The audio of every frame not returned yet; the stream ends here."""
         audio = self._emit(self._total, final=True)
-        self._codes = None
+        self._codes, self._closed = None, True
         return audio
 
     @torch.inference_mode()

@@ -109,6 +109,14 @@ def test_streaming_equals_one_shot_decoding(vocos: Vocos, frames: int, chunks: l
     torch.testing.assert_close(streamed, one_shot, atol=2e-5, rtol=1e-4)
 
 
+def test_a_flushed_stream_takes_no_more_codes(vocos: Vocos) -> None:
+    stream = vocos.stream()
+    stream.push(_codes(3))
+    assert stream.flush().shape == (3 * 320,)
+    with pytest.raises(ValueError, match="start a new one"):
+        stream.push(_codes(3))
+
+
 def test_a_stream_keeps_a_bounded_window_of_codes(vocos: Vocos) -> None:
     stream = vocos.stream()
     for seed in range(30):
