@@ -86,7 +86,7 @@ class LogMelFeatures:
 
 
 def stack_windows(per_frame: np.ndarray, windows: int = 8) -> np.ndarray:
-    """(N, steps, F) → (N, windows, steps, F) from frames [i − windows/2, i + windows/2), zeros past the ends."""
+    """(N, steps, F) → (N, windows, steps, F) from frames [i − w/2, i + w/2), zero past the ends."""
     n = len(per_frame)
     half = windows // 2
     out = np.zeros((n, windows, *per_frame.shape[1:]), dtype=np.float32)

@@ -2,8 +2,8 @@
 blending → decoded face crops.
 
 Per frame (reference §2.5): z_T ~ N(0, I); at every step the region outside the lower-face polygon is replaced
-by the template latent noised to that step (RePaint-style), then one DDIM step (η = 0) is taken; the blend is not
-repeated after the last step. The UNet sees z_t ⊕ z_masked ⊕ z_reference and one context token.
+by the template latent noised to that step (RePaint-style), then one DDIM step (η = 0) is taken; the blend
+is not repeated after the last step. The UNet sees z_t ⊕ z_masked ⊕ z_reference and one context token.
 """
 
 from __future__ import annotations
