@@ -8,6 +8,7 @@ and with `loss.*` (discriminator, LPIPS) that we drop.
 
 from __future__ import annotations
 
+import functools
 import pickle
 import re
 import zipfile
@@ -149,12 +150,14 @@ def _with_audio_dims(cfg: DiffTalkConfig, cond: dict[str, torch.Tensor]) -> Diff
     return DiffTalkConfig.from_dict(data)
 
 
+@functools.cache
 def unet_keymap(cfg: DiffTalkConfig) -> KeyMap:
     with torch.device("meta"):
         keys = list(build_unet(cfg).state_dict())
     return build_keymap(keys, unet_blocks(cfg))
 
 
+@functools.cache
 def vq_keymap(cfg: DiffTalkConfig) -> KeyMap:
     with torch.device("meta"):
         keys = list(build_vq(cfg).state_dict())
