@@ -210,3 +210,19 @@ def make_ldm_vq_checkpoint(seed: int = 1) -> dict[str, torch.Tensor]:
     state["loss.discriminator.main.0.weight"] = torch.randn(8, 3, 4, 4, generator=gen)
     state["loss.perceptual_loss.lin0.model.1.weight"] = torch.randn(1, 8, 1, 1, generator=gen)
     return state
+
+
+def face_landmarks68(image_path: object) -> object:
+    """68-point landmarks of the one face in a photo, via MediaPipe Face Mesh and our index table."""
+    import mediapipe as mp
+    import numpy as np
+    from PIL import Image
+
+    from engine.models.difftalk.landmarks import ibug68_from_mediapipe
+
+    rgb = np.asarray(Image.open(image_path).convert("RGB"))
+    with mp.solutions.face_mesh.FaceMesh(static_image_mode=True, refine_landmarks=True) as mesh:
+        found = mesh.process(rgb).multi_face_landmarks
+    h, w = rgb.shape[:2]
+    points = np.array([[p.x * w, p.y * h] for p in found[0].landmark])
+    return rgb, ibug68_from_mediapipe(points)
