@@ -185,7 +185,7 @@ class DiffTalkFaceEngine:
             return
         cfg, size, opts = pipe.cfg, pipe.cfg.image_size, self.options
         lms, frames = template.plan(n, settings.fps, opts.seed, max_side=2 * settings.size)
-        view = FaceBox.around(lms, VIEW_SCALE)
+        view = FaceBox.around(lms, VIEW_SCALE).fit(*template.frames.shape[1:3])  # no smeared edges
         box = FaceBox.around(view.to_crop(lms, settings.size))
         extractor = LogMelFeatures(cfg.audio_dim, cfg.audio_windows, cfg.audio_window)
         audio = extractor(utterance.audio, utterance.sample_rate, n, settings.fps)

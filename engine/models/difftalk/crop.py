@@ -35,6 +35,13 @@ class FaceBox:
         side = max(round(extent * scale), 8)
         return cls(round(centre[0] - side / 2), round(centre[1] - side / 2), side)
 
+    def fit(self, height: int, width: int) -> FaceBox:
+        """The same box moved (and if need be shrunk) to lie inside a height × width frame."""
+        side = min(self.side, height, width)
+        x0 = min(max(self.x0 + (self.side - side) // 2, 0), width - side)
+        y0 = min(max(self.y0 + (self.side - side) // 2, 0), height - side)
+        return FaceBox(x0, y0, side)
+
     def to_crop(self, landmarks: np.ndarray, size: int) -> np.ndarray:
         return ((landmarks - np.array([self.x0, self.y0])) * (size / self.side)).astype(np.float32)
 

@@ -81,7 +81,9 @@ def test_landmark_table_and_conditioning_points(sad_face: tuple[np.ndarray, np.n
     assert np.allclose(pts[0, :4], lms[:4] * 256 / rgb.shape[0])  # pixels at 256, not normalised
 
 
-def test_masks_cover_the_lower_face_and_nothing_above_the_nose(sad_face: tuple[np.ndarray, np.ndarray]) -> None:
+def test_masks_cover_the_lower_face_and_nothing_above_the_nose(
+    sad_face: tuple[np.ndarray, np.ndarray],
+) -> None:
     rgb, lms = sad_face
     size = rgb.shape[0]
     mask = lower_face_mask(lms, size)
