@@ -90,11 +90,11 @@ def test_masks_cover_the_lower_face_and_nothing_above_the_nose(
     rows = np.nonzero(mask.any(axis=1))[0]
     assert rows.min() >= lms[30, 1]  # nothing above the nose tip
     for x, y in lms[48:68]:  # the whole mouth is regenerated…
-        assert mask[int(round(y)), int(round(x))] == 1
+        assert mask[int(np.rint(y)), int(np.rint(x))] == 1
     assert mask[int(lms[8, 1]) - 3, int(lms[8, 0])] == 1  # …down to the chin
     for x, y in lms[17:48]:  # …while brows, eyes and the nose bridge stay
         if y < lms[30, 1]:
-            assert mask[int(round(y)), int(round(x))] == 0
+            assert mask[int(np.rint(y)), int(np.rint(x))] == 0
     latent = lower_face_mask(lms, 64, landmark_scale=64 / size)
     assert latent.shape == (64, 64) and 0.05 < latent.mean() < 0.35
     cut = masked_frame_rows(lms, size)
