@@ -189,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--budget-s", type=float, default=200.0, help="skip cases that start after this long")
+    parser.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
     parser.add_argument("--no-compile", action="store_true", help="leave out the torch.compile cases")
     args = parser.parse_args(argv)
     device = torch.device(args.device)
@@ -199,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         name = torch.cuda.get_device_name(device)
     else:
         name = platform.processor() or platform.machine()
-        torch.set_num_threads(torch.get_num_threads())
+        if args.threads:
+            torch.set_num_threads(args.threads)
     cases = CUDA_CASES if device.type == "cuda" else CPU_CASES
     if args.no_compile:
         cases = [(c, s) for c, s in cases if not c.compile]
