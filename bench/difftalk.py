@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             row, pipes[case] = run_case(models, case, steps, device)
             rows.append(row)
-        except (RuntimeError, torch.OutOfMemoryError) as exc:  # e.g. no Triton for compile, out of memory
+        except Exception as exc:  # unattended: report (no Triton, out of memory) and go on
             first = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
             rows.append(
                 Row(case.config, device.type, case.dtype, case.compile, case.batch, 0, 0, 0, error=first)
