@@ -66,6 +66,11 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
             return load_file(str(path))
         data = torch.load(path, map_location="cpu", weights_only=True, mmap=_is_zip(path))
     except (SafetensorError, pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:
+        if "unsupported global" in str(exc).lower():  # a pickled class, e.g. Lightning hyper-parameters
+            raise CheckpointError(
+                f"{path.name} stores Python objects besides tensors, which are not loaded for safety; "
+                "re-save just its state_dict (see docs/difftalk.md)"
+            ) from exc
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(
             f"{path.name} is not a readable PyTorch or safetensors checkpoint ({first})"

@@ -76,7 +76,6 @@ class DiffTalkPipeline:
         model.conditioner.to(dtype)
         self.compiled = compile and self.device.type == "cuda"
         self._unet = torch.compile(model.unet, dynamic=False) if self.compiled else model.unet
-        self.scheduler = build_scheduler(self.cfg)
 
     # ---- first stage -------------------------------------------------------------------------------------
     def _autocast(self) -> torch.autocast:
@@ -127,14 +126,15 @@ class DiffTalkPipeline:
     ) -> torch.Tensor:
         """Latent inpainting by DDIM. keep: (B, 1, L, L), 1 where the template latent is kept.
         noise: (B, steps + 1, C, L, L)."""
-        self.scheduler.set_timesteps(steps, device=self.device)
+        scheduler = build_scheduler(self.cfg)  # per call: set_timesteps mutates it, and threads may share us
+        scheduler.set_timesteps(steps, device=self.device)
         x = noise[:, 0].to(self.device)
         cond = torch.cat([z_masked, z_ref], dim=1)
-        for i, t in enumerate(self.scheduler.timesteps):
-            known = self.scheduler.add_noise(z_known, noise[:, i + 1].to(self.device), t.reshape(1))
+        for i, t in enumerate(scheduler.timesteps):
+            known = scheduler.add_noise(z_known, noise[:, i + 1].to(self.device), t.reshape(1))
             x = keep * known + (1 - keep) * x
             eps = self._unet_eps(torch.cat([x, cond], dim=1), t, context, pad_to)
-            x = self.scheduler.step(eps, t, x, eta=0.0).prev_sample
+            x = scheduler.step(eps, t, x, eta=0.0).prev_sample
         return x
 
     def __call__(

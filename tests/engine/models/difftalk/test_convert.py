@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import pytest
@@ -143,14 +142,14 @@ def test_importer_rejects_wrong_files(tmp_path: Path) -> None:
     full = tmp_path / "full.ckpt"
     torch.save({"state_dict": make_official_checkpoint()}, full)
     evil = tmp_path / "evil.ckpt"
-    evil.write_bytes(pickle.dumps({"state_dict": {"x": Path("/")}}))
+    torch.save({"state_dict": make_official_checkpoint(), "hyper_parameters": Path("/")}, evil)
     cases = [
         (junk, None, "not a readable"),
         (tmp_path / "absent.ckpt", None, "does not exist"),
         (vq_only, None, "not a DiffTalk checkpoint"),
         (no_vq, None, "vq-f4 checkpoint as well"),
         (full, full, "not an LDM VQ-f4"),
-        (evil, None, "not a readable"),
+        (evil, None, "Python objects besides tensors"),
     ]
     for ckpt, vq, words in cases:
         with pytest.raises(InvalidInput, match=words) as info:
