@@ -88,3 +88,29 @@ def test_wrong_inputs_are_refused(pipe: DiffTalkPipeline, inputs: FaceInputs) ->
         list(pipe(big))
     with pytest.raises(ValueError, match="steps"):
         SampleOptions(steps=0)
+
+
+def test_bf16_path_runs_on_the_cpu(inputs: FaceInputs) -> None:
+    fp32 = _run(
+        DiffTalkPipeline(DiffTalkModel.from_config(DiffTalkConfig.tiny(), seed=0)), inputs, batch_size=2
+    )
+    pipe = DiffTalkPipeline(DiffTalkModel.from_config(DiffTalkConfig.tiny(), seed=0), dtype=torch.bfloat16)
+    assert next(pipe.model.unet.parameters()).dtype == torch.bfloat16
+    assert next(pipe.model.vq.parameters()).dtype == torch.float32  # quantisation stays exact
+    bf16 = _run(pipe, inputs, batch_size=2)
+    assert bf16.shape == fp32.shape
+    assert np.abs(bf16.astype(int) - fp32.astype(int)).mean() < 20  # same picture up to bf16 rounding
+
+
+def test_static_shape_padding_matches_unpadded(pipe: DiffTalkPipeline, inputs: FaceInputs) -> None:
+    cfg = pipe.cfg
+    x = torch.randn(2, 9, cfg.latent_size, cfg.latent_size)
+    ctx = torch.randn(2, 1, cfg.context_dim)
+    t = torch.tensor(501)
+    plain = pipe._unet_eps(x, t, ctx, pad_to=2)
+    pipe.compiled = True  # the CUDA path pads the last batch to the compiled batch size
+    try:
+        padded = pipe._unet_eps(x, t, ctx, pad_to=5)
+    finally:
+        pipe.compiled = False
+    assert padded.shape == plain.shape and torch.allclose(padded, plain, atol=1e-5)
