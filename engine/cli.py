@@ -1,0 +1,345 @@
+"""The `avatarlab` command line.
+
+Every failure a person can cause prints one line starting with "avatarlab: " and exits with status 2,
+leaving no partial output file behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from engine.config import Settings
+from engine.errors import AvatarLabError, InvalidInput, OutputNotWritable
+
+EXIT_USER_ERROR = 2
+
+FORMATS = {"video": "video", "note": "video_note", "voice": "voice"}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return EXIT_USER_ERROR
+    try:
+        return args.run(args) or 0
+    except AvatarLabError as exc:
+        print(f"avatarlab: {exc.message}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except ValueError as exc:  # validation in the value types (rate, pitch, size…)
+        print(f"avatarlab: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("avatarlab: stopped.", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="avatarlab",
+        description="Turn typed text into speech and a talking-avatar video, offline.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens inside")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for add in COMMANDS:
+        add(commands)
+    return parser
+
+
+# --- say ------------------------------------------------------------------------------------------
+
+
+def _add_say(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "say",
+        help="speak TEXT and write a video, video note or voice message",
+        description="Speak TEXT with a voice and an avatar and write the result to --out.",
+    )
+    p.add_argument("text", metavar="TEXT", help="what to say (quote it)")
+    p.add_argument("--out", "-o", required=True, type=Path, help="output file (.mp4 or .ogg)")
+    p.add_argument("--format", choices=sorted(FORMATS), default="video", help="video (default), note, voice")
+    p.add_argument("--lang", default=None, help="language code, e.g. en, de, es (default: en)")
+    p.add_argument("--voice", default=None, help="voice id from `avatarlab voices`")
+    p.add_argument("--engine", default=None, help="speech engine: piper, espeak (default: by language)")
+    p.add_argument("--rate", type=float, default=1.0, help="speaking rate, 0.5–2.0 (default 1.0)")
+    p.add_argument("--pitch", type=float, default=0.0, help="pitch shift in semitones, -12–12 (default 0)")
+    p.add_argument("--volume", type=float, default=1.0, help="volume, 0.1–2.0 (default 1.0)")
+    p.add_argument(
+        "--say-as",
+        action="append",
+        default=[],
+        metavar="WORD=SPOKEN",
+        help="pronounce WORD as SPOKEN (repeatable)",
+    )
+    p.add_argument(
+        "--avatar", default="default", metavar="STYLE", help="cartoon style (see `avatarlab avatar styles`)"
+    )
+    p.add_argument(
+        "--photo",
+        type=Path,
+        default=None,
+        help="animate this photo, or a prepared face from `avatarlab avatar prepare`",
+    )
+    p.add_argument(
+        "--captions",
+        choices=["soft", "burn", "none"],
+        default="soft",
+        help="subtitle track (soft, default), drawn into the picture (burn), or none",
+    )
+    p.add_argument("--size", type=int, default=512, help="video side in pixels (default 512)")
+    p.add_argument(
+        "--size-limit",
+        type=float,
+        default=None,
+        metavar="MB",
+        help="make the file fit in this many megabytes",
+    )
+    p.add_argument("--srt", type=Path, default=None, help="also write the captions as SRT here")
+    p.set_defaults(run=_run_say)
+
+
+def _run_say(args: argparse.Namespace) -> int:
+    from engine.pipeline import Pipeline
+    from engine.types import CaptionMode, FaceSettings, OutputFormat, RenderRequest, VoiceSettings
+
+    settings = Settings.load()
+    output = OutputFormat(FORMATS[args.format])
+    _check_extension(args.out, output)
+    _check_writable(args.out)
+    if args.srt is not None:
+        _check_writable(args.srt)
+
+    voice = VoiceSettings(
+        engine=args.engine,
+        voice=args.voice,
+        rate=args.rate,
+        pitch=args.pitch,
+        volume=args.volume,
+        language=args.lang or settings.default_language,
+        pronunciations=_parse_say_as(args.say_as),
+    )
+    face = FaceSettings(engine="cartoon", style=args.avatar, size=args.size)
+    if args.photo is not None:
+        face = FaceSettings(engine="portrait", prepared_face=_prepared_face(args.photo), size=args.size)
+    limit = None if args.size_limit is None else int(args.size_limit * 1_000_000)
+    if limit is not None and limit <= 0:
+        raise InvalidInput("--size-limit must be a positive number of megabytes.")
+    request = RenderRequest(
+        text=args.text,
+        voice=voice,
+        face=face,
+        output=output,
+        captions=CaptionMode(args.captions),
+        size_limit_bytes=limit,
+    )
+    clip = Pipeline(settings).render_final(request, progress=_progress_printer(sys.stderr))
+    _write_atomically(args.out, clip.data)
+    if args.srt is not None:
+        _write_atomically(args.srt, clip.captions_srt.encode())
+    size = f", {clip.width}×{clip.height}" if clip.width else ""
+    print(f"Wrote {args.out} ({clip.duration_s:.1f} s{size}, {len(clip.data) / 1e6:.2f} MB)")
+    return 0
+
+
+def _parse_say_as(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        word, sep, spoken = pair.partition("=")
+        if not sep or not word.strip() or not spoken.strip():
+            raise InvalidInput(f"--say-as needs WORD=SPOKEN, got {pair!r}.")
+        out[word.strip()] = spoken.strip()
+    return out
+
+
+def _prepared_face(path: Path) -> bytes:
+    from engine.face.portrait import PreparedFace, prepare
+
+    data = _read_input(path)
+    if PreparedFace.is_serialized(data):
+        return data
+    return prepare(data).to_bytes()
+
+
+def _check_extension(path: Path, output: object) -> None:
+    expected = ".ogg" if str(output) == "voice" else ".mp4"
+    if path.suffix.lower() != expected:
+        raise InvalidInput(f"For this format the output file should end in {expected} (got {path.name}).")
+
+
+def _check_writable(path: Path) -> None:
+    """Fail before rendering, not after, when the output cannot be written."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise OutputNotWritable(str(path), "it is a folder")
+    if not parent.is_dir():
+        raise OutputNotWritable(str(path), f"the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise OutputNotWritable(str(path), "permission denied")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".part"
+    )
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the mode `open` would
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputNotWritable(str(path), exc.strerror or "write failed") from exc
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _read_input(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InvalidInput(f"There is no file {path}.") from exc
+    except IsADirectoryError as exc:
+        raise InvalidInput(f"{path} is a folder, not a file.") from exc
+    except OSError as exc:
+        raise InvalidInput(f"Can't read {path}: {exc.strerror}.") from exc
+
+
+def _progress_printer(stream) -> Callable[[int, int], None]:
+    """A progress line for long clips: rewritten in place on a terminal, a few plain lines otherwise."""
+    state = {"shown": -1}
+
+    def report(done: int, total: int) -> None:
+        if total < 250:  # short clips (under ~10 s) finish before a progress line helps
+            return
+        percent = 100 * done // total
+        step = percent // 10 if stream.isatty() else percent // 25
+        if step == state["shown"]:
+            return
+        state["shown"] = step
+        end = "\n" if done >= total or not stream.isatty() else ""
+        print(f"\rRendering video… {percent:3d}%", end=end, file=stream, flush=True)
+
+    return report
+
+
+# --- voices -----------------------------------------------------------------------------------------
+
+
+def _add_voices(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("voices", help="list the voices and languages available")
+    p.add_argument("--lang", default=None, help="only voices for this language (e.g. de)")
+    p.set_defaults(run=_run_voices)
+
+
+def _run_voices(args: argparse.Namespace) -> int:
+    from engine.speech import list_voices
+
+    voices = list_voices(args.lang)
+    if not voices:
+        raise InvalidInput(f"No voice speaks {args.lang!r}. Run `avatarlab voices` to see every language.")
+    width = max(len(v.id) for v in voices)
+    for v in voices:
+        print(f"{v.engine:7} {v.id:<{width}}  {v.language:8} {v.name}")
+    return 0
+
+
+# --- avatar -----------------------------------------------------------------------------------------
+
+
+def _add_avatar(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("avatar", help="avatar styles and prepared photo faces")
+    sub = p.add_subparsers(title="avatar commands", metavar="ACTION")
+    styles = sub.add_parser("styles", help="list the cartoon avatar styles")
+    styles.set_defaults(run=_run_avatar_styles)
+    prep = sub.add_parser("prepare", help="prepare a photo once so `say --photo` renders faster")
+    prep.add_argument("photo", type=Path, help="a photo of one face (JPEG, PNG, WebP, HEIC)")
+    prep.add_argument("--out", "-o", required=True, type=Path, help="where to write the prepared face")
+    prep.set_defaults(run=_run_avatar_prepare)
+
+
+def _run_avatar_styles(args: argparse.Namespace) -> int:
+    from engine.face.cartoon import styles
+
+    print("\n".join(styles()))
+    return 0
+
+
+def _run_avatar_prepare(args: argparse.Namespace) -> int:
+    from engine.face.portrait import prepare
+
+    _check_writable(args.out)
+    prepared = prepare(_read_input(args.photo))
+    for notice in prepared.notices:
+        print(notice, file=sys.stderr)
+    data = prepared.to_bytes()
+    _write_atomically(args.out, data)
+    print(f"Wrote {args.out} ({len(data) / 1e3:.0f} kB)")
+    return 0
+
+
+# --- db ---------------------------------------------------------------------------------------------
+
+
+def _add_db(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "db",
+        help="database schema: upgrade, downgrade, current",
+        description="Manage the database schema (AVATARLAB_DATABASE_URL; default SQLite in the data folder).",
+    )
+    sub = p.add_subparsers(title="db commands", metavar="ACTION")
+    up = sub.add_parser("upgrade", help="upgrade the schema (default: to the newest revision)")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(run=_run_db, action="upgrade")
+    down = sub.add_parser("downgrade", help="downgrade the schema to REVISION (e.g. base, -1)")
+    down.add_argument("revision")
+    down.set_defaults(run=_run_db, action="downgrade")
+    cur = sub.add_parser("current", help="print the schema revision of the database")
+    cur.set_defaults(run=_run_db, action="current")
+
+
+def _run_db(args: argparse.Namespace) -> int:
+    from storage import migrate
+    from storage.errors import StorageError
+
+    settings = Settings.load()
+    url = settings.resolved_database_url
+    if url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        if args.action == "upgrade":
+            migrate.upgrade(url, args.revision)
+            print(f"Database at revision {migrate.current(url)}.")
+        elif args.action == "downgrade":
+            migrate.downgrade(url, args.revision)
+            print(f"Database at revision {migrate.current(url) or 'base (empty)'}.")
+        else:
+            revision = migrate.current(url)
+            newest = migrate.head()
+            state = "up to date" if revision == newest else f"newest is {newest}; run `avatarlab db upgrade`"
+            print(f"{revision or 'empty (no schema yet)'} ({state})")
+    except StorageError as exc:
+        print(f"avatarlab: {exc.message}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    return 0
+
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_say, _add_voices, _add_avatar, _add_db]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
