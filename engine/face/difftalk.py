@@ -2,9 +2,11 @@
 
 A DiffTalk model directory (config.json + safetensors, written by `import_difftalk` or by training) also holds
 the person's template, `template.npz`: frames of their face (a short video, or one photo) with 68-point
-landmarks. Video templates are played forward and backward to cover the utterance; a photo template gets the
-shared idle head motion (sway and breathing) as a rigid 2-D motion. DiffTalk then regenerates the lower face
-of every frame from the audio, and the result is pasted back with a soft seam.
+landmarks. Video templates are played forward and backward to cover the utterance. When only a photo exists,
+the profile's prepared portrait (FaceSettings.prepared_face) is animated by the portrait engine's warper
+(blinks, head motion, mouth at rest); a one-photo template without a prepared portrait gets a rigid 2-D idle
+motion. DiffTalk then regenerates the lower face of every frame from the audio, and the result is pasted back
+with a soft seam.
 """
 
 from __future__ import annotations
@@ -23,13 +25,15 @@ from PIL import Image
 from engine.config import Settings, get_settings
 from engine.errors import Conflict, InvalidInput, ModelMissing
 from engine.face.motion import IdleMotion
+from engine.face.portrait.animate import PortraitAnimator
+from engine.face.portrait.prepare import PreparedFace
 from engine.models.difftalk.convert import CheckpointError, official_to_model, read_state_dict
 from engine.models.difftalk.crop import FaceBox, seam_mask
 from engine.models.difftalk.features import LogMelFeatures
 from engine.models.difftalk.landmarks import ibug68_from_mediapipe
 from engine.models.difftalk.model import CONFIG_FILE, DiffTalkModel
 from engine.models.difftalk.pipeline import DiffTalkPipeline, FaceInputs, SampleOptions
-from engine.types import FaceSettings, Utterance
+from engine.types import REST_MOUTH, FaceSettings, Utterance
 
 TEMPLATE_FILE = "template.npz"
 VIEW_SCALE = 2.4  # the output shows head and shoulders: the view is this many face extents wide
@@ -85,6 +89,19 @@ class Template:
 
 
 FrameSource = Callable[[int, int], np.ndarray]
+
+
+def portrait_plan(face: PreparedFace, n: int, fps: float, seed: int) -> tuple[np.ndarray, FrameSource]:
+    """A prepared portrait animated by the portrait engine's warper: idle blinks and head motion, the mouth
+    at rest (DiffTalk draws it). Landmarks come from the warped mesh, so they follow every frame."""
+    animator = PortraitAnimator(face, face.size)
+    poses = IdleMotion(n, fps, seed=seed).poses()
+    meshes = (
+        np.stack([animator.mesh(REST_MOUTH, pose)[:468] for pose in poses]) if n else np.zeros((0, 468, 2))
+    )
+    return ibug68_from_mediapipe(meshes), lambda a, b: np.stack(
+        [animator.frame(REST_MOUTH, p) for p in poses[a:b]]
+    )
 
 
 def _photo_motion(
@@ -147,7 +164,7 @@ class DiffTalkFaceEngine:
             raise ModelMissing(
                 f"The DiffTalk weights {face.weights!r} are not installed (no {path / CONFIG_FILE})."
             )
-        if not (path / TEMPLATE_FILE).is_file():
+        if not (path / TEMPLATE_FILE).is_file() and not face.prepared_face:
             raise ModelMissing(
                 f"The DiffTalk weights {face.weights!r} have no face template ({TEMPLATE_FILE})."
             )
@@ -171,21 +188,37 @@ class DiffTalkFaceEngine:
     def render(self, utterance: Utterance, settings: FaceSettings) -> Iterator[np.ndarray]:
         model_dir = self.model_dir(settings)  # raise before the first frame is asked for
         pipe = self.pipeline(model_dir)
-        try:
-            template = Template.load(model_dir)
-        except (OSError, ValueError, KeyError) as exc:
-            raise ModelMissing(f"The face template in {model_dir} is damaged: {exc}.") from exc
-        return self._render(pipe, template, utterance, settings)
-
-    def _render(
-        self, pipe: DiffTalkPipeline, template: Template, utterance: Utterance, settings: FaceSettings
-    ) -> Iterator[np.ndarray]:
+        template: Template | None = None
+        if (model_dir / TEMPLATE_FILE).is_file():
+            try:
+                template = Template.load(model_dir)
+            except (OSError, ValueError, KeyError) as exc:
+                raise ModelMissing(f"The face template in {model_dir} is damaged: {exc}.") from exc
         n = self.frame_count(utterance, settings)
         if n == 0:
-            return
+            return iter(())
+        seed = self.options.seed
+        if template is not None and (len(template.frames) > 1 or not settings.prepared_face):
+            lms, frames = template.plan(n, settings.fps, seed, max_side=2 * settings.size)
+            shape = template.frames.shape[1:3]
+        else:  # only a photo: the portrait animator gives it blinks and head motion, mouth at rest
+            face = PreparedFace.from_bytes(settings.prepared_face)  # type: ignore[arg-type]
+            lms, frames = portrait_plan(face, n, settings.fps, seed)
+            shape = face.image.shape[:2]
+        return self._render(pipe, lms, frames, shape, utterance, settings)
+
+    def _render(
+        self,
+        pipe: DiffTalkPipeline,
+        lms: np.ndarray,
+        frames: FrameSource,
+        shape: tuple[int, ...],
+        utterance: Utterance,
+        settings: FaceSettings,
+    ) -> Iterator[np.ndarray]:
+        n = len(lms)
         cfg, size, opts = pipe.cfg, pipe.cfg.image_size, self.options
-        lms, frames = template.plan(n, settings.fps, opts.seed, max_side=2 * settings.size)
-        view = FaceBox.around(lms, VIEW_SCALE).fit(*template.frames.shape[1:3])  # no smeared edges
+        view = FaceBox.around(lms, VIEW_SCALE).fit(*shape[:2])  # no smeared edges
         box = FaceBox.around(view.to_crop(lms, settings.size))
         extractor = LogMelFeatures(cfg.audio_dim, cfg.audio_windows, cfg.audio_window)
         audio = extractor(utterance.audio, utterance.sample_rate, n, settings.fps)

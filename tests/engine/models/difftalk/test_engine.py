@@ -12,6 +12,7 @@ from engine.config import Settings
 from engine.errors import ModelMissing
 from engine.face.base import FaceEngine
 from engine.face.difftalk import VIEW_SCALE, DiffTalkFaceEngine, Template
+from engine.face.portrait.prepare import prepare
 from engine.models.difftalk.config import DiffTalkConfig
 from engine.models.difftalk.crop import FaceBox
 from engine.models.difftalk.model import DiffTalkModel
@@ -96,3 +97,16 @@ def test_empty_utterance_renders_nothing(
     _install(engine, "carol", Template(rgb[None], lms[None]))
     utt = Utterance(np.zeros(0, np.float32), 16000, (), (), "en", "")
     assert list(engine.render(utt, FaceSettings(engine="difftalk", weights="carol"))) == []
+
+
+def test_renders_a_prepared_portrait_with_blinks(
+    engine: DiffTalkFaceEngine, shared_data: Path, face: tuple[np.ndarray, np.ndarray]
+) -> None:
+    rgb, _ = face
+    _install(engine, "dave", None)  # weights without a template: the profile's photo is the template
+    prepared = prepare(rgb).to_bytes()
+    utt = _utterance(shared_data / "audio" / "LJ001-0002.wav")
+    settings = FaceSettings(engine="difftalk", weights="dave", prepared_face=prepared, size=96, fps=4)
+    frames = np.concatenate(list(engine.render(utt, settings)))
+    assert frames.shape == (8, 96, 96, 3)
+    Image.fromarray(np.concatenate(list(frames[::2]), axis=1)).save("/tmp/difftalk_portrait_test.png")
