@@ -26,6 +26,7 @@ from engine.config import Settings, get_settings
 from engine.errors import Conflict, InvalidInput, ModelMissing
 from engine.face.motion import IdleMotion
 from engine.face.portrait.animate import PortraitAnimator
+from engine.face.portrait.landmarks import detect_landmarks
 from engine.face.portrait.prepare import PreparedFace
 from engine.models.difftalk.convert import CheckpointError, official_to_model, read_state_dict
 from engine.models.difftalk.crop import FaceBox, seam_mask
@@ -58,6 +59,18 @@ class Template:
     def from_mediapipe(cls, frames: np.ndarray, mesh_points: np.ndarray) -> Template:
         """From frames and MediaPipe Face Mesh points (N, 468|478, 2+) in frame pixels."""
         return cls(np.ascontiguousarray(frames, dtype=np.uint8), ibug68_from_mediapipe(mesh_points))
+
+    @classmethod
+    def from_video(cls, frames: np.ndarray) -> Template:
+        """From frames of the person's own video (N, H, W, 3) uint8: landmarks are detected in every frame
+        (NoFaceFound / FaceNotUsable say which problem) and smoothed over three frames, so the mask does not
+        jitter with the detector."""
+        points = np.stack([detect_landmarks(np.ascontiguousarray(f)).points for f in frames])
+        lms = ibug68_from_mediapipe(points)
+        if len(lms) >= 3:
+            padded = np.concatenate([lms[:1], lms, lms[-1:]])
+            lms = (padded[:-2] + padded[1:-1] + padded[2:]) / 3
+        return cls(np.ascontiguousarray(frames, dtype=np.uint8), lms.astype(np.float32))
 
     def save(self, model_dir: Path) -> None:
         tmp = model_dir / (TEMPLATE_FILE + ".partial.npz")

@@ -9,7 +9,7 @@ from difftalk_layout import face_landmarks68
 from PIL import Image
 
 from engine.config import Settings
-from engine.errors import ModelMissing
+from engine.errors import ModelMissing, NoFaceFound
 from engine.face.base import FaceEngine
 from engine.face.difftalk import VIEW_SCALE, DiffTalkFaceEngine, Template
 from engine.face.portrait.prepare import prepare
@@ -110,3 +110,15 @@ def test_renders_a_prepared_portrait_with_blinks(
     frames = np.concatenate(list(engine.render(utt, settings)))
     assert frames.shape == (8, 96, 96, 3)
     Image.fromarray(np.concatenate(list(frames[::2]), axis=1)).save("/tmp/difftalk_portrait_test.png")
+
+
+def test_template_from_video_frames(face: tuple[np.ndarray, np.ndarray]) -> None:
+    rgb, lms = face
+    frames = np.stack([rgb, np.roll(rgb, 4, axis=1), np.roll(rgb, 8, axis=1)])
+    template = Template.from_video(frames)
+    assert template.landmarks.shape == (3, 68, 2)
+    shift = template.landmarks[2, :, 0].mean() - template.landmarks[0, :, 0].mean()
+    assert 5 < shift < 11  # the face moved 8 px; smoothing keeps the ends close to it
+    assert np.abs(template.landmarks[0] - lms).mean() < 2.5
+    with pytest.raises(NoFaceFound):
+        Template.from_video(np.zeros((1, 128, 128, 3), np.uint8))
