@@ -28,6 +28,7 @@ from engine.face.motion import IdleMotion
 from engine.face.portrait.animate import PortraitAnimator
 from engine.face.portrait.landmarks import detect_landmarks
 from engine.face.portrait.prepare import PreparedFace
+from engine.face.visemes import frame_count
 from engine.models.difftalk.convert import CheckpointError, official_to_model, read_state_dict
 from engine.models.difftalk.crop import FaceBox, seam_mask
 from engine.models.difftalk.features import LogMelFeatures
@@ -196,7 +197,7 @@ class DiffTalkFaceEngine:
             return self._pipelines[model_dir]
 
     def frame_count(self, utterance: Utterance, settings: FaceSettings) -> int:
-        return math.ceil(utterance.duration_s * settings.fps - 1e-9)
+        return frame_count(utterance.duration_s, settings.fps)  # the same count as every face engine
 
     def render(self, utterance: Utterance, settings: FaceSettings) -> Iterator[np.ndarray]:
         model_dir = self.model_dir(settings)  # raise before the first frame is asked for
