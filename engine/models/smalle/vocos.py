@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -182,7 +182,9 @@ class ISTFT(nn.Module):
         out = F.fold(frames, (1, length), kernel_size=(1, self.n_fft), stride=(1, self.hop_length))
         return out[:, 0, 0]
 
-    def forward(self, spec: torch.Tensor, first: int = 0, start: int | None = None, end: int | None = None):
+    def forward(
+        self, spec: torch.Tensor, first: int = 0, start: int | None = None, end: int | None = None
+    ) -> torch.Tensor:
         """Complex spec [B, n_fft/2 + 1, F] holding frames first..first+F-1 of a longer sequence →
         the samples of output frames start..end-1 (default: all F frames), [B, (end - start) · hop].
 
@@ -262,23 +264,40 @@ class Vocos(nn.Module):
 class VocosStream:
     """Incremental decoding of one utterance: push codes [K, n] as they are generated, get audio back.
 
-    Audio for frame t needs codes up to t + 1 + receptive_radius (the ISTFT window spans frames t - 2 to
-    t + 1, each of which sees receptive_radius frames either side), so that many frames are held back
-    until `flush`. Concatenating every returned chunk equals `Vocos.decode` of all the codes.
+    Each backbone stage (the input conv + norm, then each ConvNeXt block) has a 7-tap convolution, so its
+    output for frame t is final once its input reaches t + 3; the ISTFT then needs spectra up to t + 1 for
+    the samples of frame t. Each stage keeps the last 6 input frames and processes only new ones, so audio
+    lags the codes by 2 + 3 × 9 = 29 frames until `flush`, the work per push is about that of its frames,
+    and the concatenated chunks equal `Vocos.decode` of all the codes.
     """
 
     def __init__(self, vocos: Vocos) -> None:
         self.vocos = vocos
-        self.lookahead = 2 + vocos.cfg.receptive_radius
-        self._codes: torch.Tensor | None = None  # codes kept from global frame self._offset on
-        self._offset = 0
+        backbone = vocos.backbone
+        self._stages: list[Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor]] = [
+            lambda x, cond: _channels_last(backbone.norm, backbone.embed(x), cond),
+            *(lambda x, cond, block=block: block(x, cond) for block in backbone.convnext),
+        ]
+        self.lookahead = 2 + (_KERNEL // 2) * len(self._stages)
+        self._inputs: list[torch.Tensor | None] = [None] * len(self._stages)  # stage input frames …
+        self._starts = [0] * len(self._stages)  # … beginning at this global frame
+        self._next = [0] * len(self._stages)  # first frame whose stage output is not final yet
+        self._spec: torch.Tensor | None = None  # spectra from global frame self._spec_start on
+        self._spec_start = 0
         self._emitted = 0  # frames whose audio was returned
         self._total = 0
+        self._n_codebooks: int | None = None
         self._closed = False
 
     @property
     def pending_frames(self) -> int:
         return self._total - self._emitted
+
+    @property
+    def buffered_frames(self) -> int:
+        """Frames held across all stages (bounded, however long the utterance)."""
+        held = sum(x.shape[-1] for x in self._inputs if x is not None)
+        return held + (0 if self._spec is None else self._spec.shape[-1])
 
     def push(self, codes: torch.Tensor) -> torch.Tensor:
         """Add codes [K, n]; returns the audio [n' × hop] that is now final (possibly empty)."""
@@ -287,37 +306,83 @@ class VocosStream:
         codes = self.vocos.check_codes(codes)
         if codes.shape[0] != 1:
             raise ValueError("a stream decodes one utterance: push codes [K, n]")
-        if self._codes is not None and codes.shape[1] != self._codes.shape[1]:
-            raise ValueError(f"every push needs {self._codes.shape[1]} codebooks, got {codes.shape[1]}")
-        self._codes = codes if self._codes is None else torch.cat([self._codes, codes], dim=-1)
+        if self._n_codebooks is not None and codes.shape[1] != self._n_codebooks:
+            raise ValueError(f"every push needs {self._n_codebooks} codebooks, got {codes.shape[1]}")
+        self._n_codebooks = codes.shape[1]
         self._total += codes.shape[-1]
-        return self._emit(self._total - self.lookahead, final=False)
+        return self._advance(codes, final=False)
 
     def flush(self) -> torch.Tensor:
         """The audio of every frame not returned yet; the stream ends here."""
-        audio = self._emit(self._total, final=True)
-        self._codes, self._closed = None, True
+        audio = self._advance(None, final=True)
+        self._closed = True
         return audio
 
     @torch.inference_mode()
-    def _emit(self, end: int, final: bool) -> torch.Tensor:
-        start = self._emitted
-        if self._codes is None or end <= start:
+    def _advance(self, codes: torch.Tensor | None, final: bool) -> torch.Tensor:
+        vocos = self.vocos
+        param = vocos.feature_extractor.codebook_weights
+        x = None
+        if codes is not None and codes.shape[-1]:
+            x = vocos.feature_extractor(codes.to(param.device)).to(param.dtype)
+        cond = None if self._n_codebooks is None else vocos._cond(self._n_codebooks, 1, param.device)
+        for i, stage in enumerate(self._stages):
+            x = self._run_stage(i, stage, x, cond, final)
+        if x is not None and x.shape[-1]:
+            spec = vocos.head.spectrum(vocos.backbone.final_layer_norm(x.transpose(1, 2)))
+            self._spec = spec if self._spec is None else torch.cat([self._spec, spec], dim=-1)
+        return self._emit(final)
+
+    def _run_stage(
+        self,
+        i: int,
+        stage: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor],
+        new: torch.Tensor | None,
+        cond: torch.Tensor | None,
+        final: bool,
+    ) -> torch.Tensor | None:
+        """Append new input frames to stage i and return its outputs that just became final."""
+        held = self._inputs[i]
+        if new is not None and new.shape[-1]:
+            held = new if held is None else torch.cat([held, new], dim=-1)
+        self._inputs[i] = held
+        if held is None:
+            return None
+        reach, start = _KERNEL // 2, self._starts[i]
+        # Output t is final when its inputs t-3..t+3 are held, or lie beyond a true end of the sequence,
+        # where the stage's own zero padding is what one-shot decoding uses too.
+        first = self._next[i] - start
+        last = held.shape[-1] if final else held.shape[-1] - reach
+        if last <= first:
+            return None
+        out = stage(held, cond)[..., first:last]
+        self._next[i] = start + last
+        keep_from = max(0, self._next[i] - reach)
+        self._inputs[i], self._starts[i] = held[..., keep_from - start :], keep_from
+        return out
+
+    def _emit(self, final: bool) -> torch.Tensor:
+        if self._spec is None:
             return torch.zeros(0)
-        radius = self.vocos.cfg.receptive_radius
-        # Spectrum frames needed: start-2 .. end+1; backbone input: radius more on each side.
-        spec_lo, spec_hi = max(0, start - 2), min(self._total, end + 2)
-        code_lo, code_hi = max(0, spec_lo - radius), min(self._total, spec_hi + radius)
-        window = self._codes[..., code_lo - self._offset : code_hi - self._offset]
-        hidden = self.vocos.hidden(window)[:, spec_lo - code_lo : spec_hi - code_lo]
-        spec = self.vocos.head.spectrum(hidden)
-        audio = self.vocos.head.istft(spec, first=spec_lo, start=start, end=end)[0].float()
+        spec_end = self._spec_start + self._spec.shape[-1]
+        end = self._total if final else min(spec_end - 2, self._total - self.lookahead)
+        start = self._emitted
+        if end <= start:
+            return torch.zeros(0)
+        lo = max(self._spec_start, start - 2)
+        spec = self._spec[..., lo - self._spec_start :]
+        audio = self.vocos.head.istft(spec, first=lo, start=start, end=end)[0].float()
         self._emitted = end
-        if not final:  # keep only what later chunks can still need
-            keep_from = max(0, end - 2 - radius)
-            self._codes = self._codes[..., keep_from - self._offset :]
-            self._offset = keep_from
+        drop = max(0, end - 2 - self._spec_start)  # spectra the next samples still overlap start at end-2
+        self._spec, self._spec_start = self._spec[..., drop:], self._spec_start + drop
         return audio
+
+
+def _channels_last(norm: nn.Module, x: torch.Tensor, cond: torch.Tensor | None) -> torch.Tensor:
+    """Apply a (conditioned) layer norm over the channels of [B, C, T]."""
+    y = x.transpose(1, 2)
+    y = norm(y, cond) if isinstance(norm, AdaLayerNorm) else norm(y)
+    return y.transpose(1, 2)
 
 
 # -- checkpoints ---------------------------------------------------------------------------------------------
