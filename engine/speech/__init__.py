@@ -32,9 +32,17 @@ def _piper() -> SpeechEngine:
 
 def _smalle() -> SpeechEngine:
     from engine.config import Settings
+    from engine.speech.espeak import EspeakEngine
     from engine.speech.smalle import SmallESpeechEngine
 
-    return SmallESpeechEngine(Settings.load().resolved_models_dir)
+    def phonemize(word: str, language: str) -> list[str]:
+        # SMALL-E aligns text tokens, not phonemes; espeak-ng says which phonemes a word has, so the
+        # face can lip-sync to a SMALL-E voice too.
+        espeak = speech_engines.get("espeak")
+        assert isinstance(espeak, EspeakEngine)
+        return espeak.phonemes(word, language)
+
+    return SmallESpeechEngine(Settings.load().resolved_models_dir, phonemizer=phonemize)
 
 
 speech_engines.register("espeak", _espeak)

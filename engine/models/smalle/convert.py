@@ -254,15 +254,16 @@ def import_smalle(
     vocos: Path | None = None,
     progress: bool = True,
 ) -> Path:
-    """What `avatarlab models import smalle` runs: convert into <models_dir>/smalle and copy the codec
-    weights (used as they are by the codec) into <models_dir>/smalle/codec/."""
+    """What `avatarlab models import smalle` runs: convert into <models_dir>/smalle and, when both are
+    given, the EnCodec and Vocos weights into <models_dir>/smalle/codec/ (the codec is needed to speak)."""
+    from engine.models.smalle.codec import import_codec
+
     for label, path in (("EnCodec", encodec), ("Vocos", vocos)):
         if path is not None and not Path(path).is_file():
             raise CheckpointMismatch(f"{label} weights {path} do not exist")
+    if (encodec is None) != (vocos is None):
+        raise CheckpointMismatch("the codec needs both files: pass --encodec and --vocos together")
     out = convert_checkpoint(Path(checkpoint), Path(tokenizer), Path(models_dir) / "smalle", progress)
-    codec_dir = out / "codec"
-    for path in (encodec, vocos):
-        if path is not None:
-            codec_dir.mkdir(exist_ok=True)
-            shutil.copyfile(path, codec_dir / Path(path).name)
+    if encodec is not None and vocos is not None:
+        import_codec(Path(encodec), Path(vocos), out)
     return out
