@@ -20,10 +20,10 @@ from engine.models.smalle.encodec import (
     Encodec,
     encodec_state_dict,
     load_encodec,
-    write_atomically,
 )
 from engine.models.smalle.errors import CheckpointMismatch, SmallEError, SmallEWeightsMissing
 from engine.models.smalle.vocos import VOCOS_CONFIG, VOCOS_WEIGHTS, Vocos, load_vocos, vocos_state_dict
+from engine.models.smalle.weights import write_atomically
 
 CODEC_FRAME_RATE = 75
 CODEC_SAMPLE_RATE = 24000

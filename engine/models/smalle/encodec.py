@@ -14,9 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +22,15 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
 from torch import nn
 
 from engine.models.smalle.errors import CheckpointMismatch
+from engine.models.smalle.weights import (
+    check_state_dict,
+    load_component,
+    load_state_dict_file,
+    write_atomically,
+)
 
 ENCODEC_WEIGHTS, ENCODEC_CONFIG = "encodec.safetensors", "encodec.json"
 
@@ -393,51 +396,6 @@ def _conv_segment(conv: SConv1d, x: torch.Tensor, state: dict[int, Any], last: b
 # -- checkpoints ---------------------------------------------------------------------------------------------
 
 
-def load_state_dict_file(path: Path, what: str) -> dict[str, torch.Tensor]:
-    """Tensors of a .safetensors file or a PyTorch pickle (loaded with weights_only=True)."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointMismatch(f"{what} file {path} does not exist")
-    if path.suffix == ".safetensors":
-        try:
-            return load_file(str(path))
-        except Exception as exc:  # safetensors raises its own error type or OSError for foreign files
-            raise CheckpointMismatch(f"{path.name} is not a readable safetensors file ({exc})") from exc
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for foreign/corrupt files; all mean the same here
-        raise CheckpointMismatch(
-            f"{path.name} is not a PyTorch checkpoint that can be loaded safely ({type(exc).__name__})"
-        ) from exc
-    if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
-        obj = obj["state_dict"]
-    if not isinstance(obj, dict) or not obj or not all(isinstance(v, torch.Tensor) for v in obj.values()):
-        raise CheckpointMismatch(f"{path.name} does not hold a state dict of tensors, so it is not {what}")
-    return dict(obj)
-
-
-def check_state_dict(
-    weights: Mapping[str, torch.Tensor], expected: Mapping[str, torch.Tensor], name: str, what: str
-) -> None:
-    """Exactly the expected names with the expected shapes, or a CheckpointMismatch that says what is off."""
-    missing = [k for k in expected if k not in weights]
-    extra = [k for k in weights if k not in expected]
-    wrong = [
-        f"{k} {list(weights[k].shape)} (expected {list(v.shape)})"
-        for k, v in expected.items()
-        if k in weights and weights[k].shape != v.shape
-    ]
-    problems = []
-    if missing:
-        problems.append(f"missing {len(missing)} tensors, e.g. {', '.join(missing[:3])}")
-    if extra:
-        problems.append(f"{len(extra)} unexpected tensors, e.g. {', '.join(extra[:3])}")
-    if wrong:
-        problems.append(f"wrong shapes: {'; '.join(wrong[:3])}")
-    if problems:
-        raise CheckpointMismatch(f"{name} does not fit the {what} architecture: {'; '.join(problems)}")
-
-
 _HF_WEIGHT_NORM = {
     "parametrizations.weight.original0": "weight_g",
     "parametrizations.weight.original1": "weight_v",
@@ -522,23 +480,6 @@ def encodec_state_dict(path: Path) -> tuple[EncodecConfig, dict[str, torch.Tenso
     return cfg, {k: v.detach().to(torch.float32).contiguous() for k, v in sd.items()}
 
 
-def write_atomically(folder: Path, files: Mapping[str, Any]) -> None:
-    """Write several files into `folder` so that each appears complete or not at all."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
-        os.close(fd)
-        try:
-            if isinstance(content, dict):
-                save_file(content, tmp)
-            else:
-                Path(tmp).write_text(content, encoding="utf-8")
-            os.replace(tmp, folder / name)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-
 def import_encodec(checkpoint: Path, out_dir: Path) -> Path:
     """Official `encodec_24khz-*.th` (or HF `facebook/encodec_24khz` weights) → out_dir/encodec.*"""
     cfg, weights = encodec_state_dict(Path(checkpoint))
@@ -556,17 +497,6 @@ def import_encodec(checkpoint: Path, out_dir: Path) -> Path:
 
 def load_encodec(folder: Path, device: str | torch.device = "cpu") -> Encodec:
     """The model written by `import_encodec`, in eval mode on `device`."""
-    folder = Path(folder)
-    try:
-        data = json.loads((folder / ENCODEC_CONFIG).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise CheckpointMismatch(f"cannot read the EnCodec config {folder / ENCODEC_CONFIG}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise CheckpointMismatch(f"the EnCodec config {folder / ENCODEC_CONFIG} is not a JSON object")
-    cfg = EncodecConfig.from_dict(data)
-    weights = load_state_dict_file(folder / ENCODEC_WEIGHTS, "EnCodec")
-    with torch.device("meta"):
-        model = Encodec(cfg)
-    check_state_dict(weights, model.state_dict(), ENCODEC_WEIGHTS, "EnCodec")
-    model.load_state_dict(weights, assign=True)
-    return model.to(device).eval()
+    return load_component(
+        Path(folder), ENCODEC_CONFIG, ENCODEC_WEIGHTS, "EnCodec", EncodecConfig.from_dict, Encodec, device
+    )

@@ -27,8 +27,13 @@ import torch.nn.functional as F
 import yaml
 from torch import nn
 
-from engine.models.smalle.encodec import check_state_dict, load_state_dict_file, write_atomically
 from engine.models.smalle.errors import CheckpointMismatch
+from engine.models.smalle.weights import (
+    check_state_dict,
+    load_component,
+    load_state_dict_file,
+    write_atomically,
+)
 
 VOCOS_WEIGHTS, VOCOS_CONFIG = "vocos.safetensors", "vocos.json"
 _KERNEL = 7  # ConvNeXt and input-embedding kernel in the official backbone
@@ -466,17 +471,6 @@ def import_vocos(checkpoint: Path, config: Path, out_dir: Path) -> Path:
 
 def load_vocos(folder: Path, device: str | torch.device = "cpu") -> Vocos:
     """The model written by `import_vocos`, in eval mode on `device`."""
-    folder = Path(folder)
-    try:
-        data = json.loads((folder / VOCOS_CONFIG).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise CheckpointMismatch(f"cannot read the Vocos config {folder / VOCOS_CONFIG}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise CheckpointMismatch(f"the Vocos config {folder / VOCOS_CONFIG} is not a JSON object")
-    cfg = VocosConfig.from_dict(data)
-    weights = load_state_dict_file(folder / VOCOS_WEIGHTS, "Vocos")
-    with torch.device("meta"):
-        model = Vocos(cfg)
-    check_state_dict(weights, model.state_dict(), VOCOS_WEIGHTS, "Vocos")
-    model.load_state_dict(weights, assign=True)
-    return model.to(device).eval()
+    return load_component(
+        Path(folder), VOCOS_CONFIG, VOCOS_WEIGHTS, "Vocos", VocosConfig.from_dict, Vocos, device
+    )
