@@ -8,6 +8,8 @@ while the video is still being made.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -128,7 +130,7 @@ class Pipeline:
             face = replace(face, size=VIDEO_NOTE_SIDE)
         engine, face, total = self.face_engine(utterance, face)
         cues = cues_from_words(utterance.words, utterance.text)
-        frames = _progress(_timed(engine.render(utterance, face), "face", times), total, progress)
+        frames = _progress(_prefetch(_timed(engine.render(utterance, face), "face", times)), total, progress)
         start = time.perf_counter()
         encode = encode_video_note if note else encode_mp4
         data = encode(
@@ -196,6 +198,46 @@ def _timed(frames: Iterator[np.ndarray], stage: str, times: StageTimes | None) -
         if batch is None:
             return
         yield batch
+
+
+def _prefetch(frames: Iterator[np.ndarray], depth: int = 2) -> Iterator[np.ndarray]:
+    """Render the next frame batches on a worker thread while the encoder compresses the current one.
+
+    Face engines spend their time in NumPy/OpenCV/torch and the encoder in x264, all of which release the
+    GIL, so the two stages overlap on two cores instead of taking turns.
+    """
+    done = object()
+    batches: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in frames:
+                while not stop.is_set():
+                    try:
+                        batches.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            batches.put(done)
+        except BaseException as exc:  # handed to the consumer, which re-raises it in its own thread
+            batches.put(exc)
+
+    worker = threading.Thread(target=produce, name="face-render", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = batches.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _progress(
