@@ -79,3 +79,26 @@ def test_missing_neural_voice_falls_back_to_the_default(pipeline: Pipeline) -> N
         from engine.speech import speech_engines
 
         speech_engines.get("smalle").synthesize("hello", VoiceSettings(engine="smalle"))
+
+
+def test_frame_prefetch_keeps_order_passes_errors_and_stops_early() -> None:
+    from engine.errors import UnknownStyle
+    from engine.pipeline import _prefetch
+
+    def batches(fail: bool):
+        for i in range(5):
+            yield np.full((1, 2, 2, 3), i, np.uint8)
+        if fail:
+            raise UnknownStyle("plaid")
+
+    assert [int(b[0, 0, 0, 0]) for b in _prefetch(batches(False))] == [0, 1, 2, 3, 4]
+    with pytest.raises(UnknownStyle):
+        list(_prefetch(batches(True)))
+
+    def endless():
+        while True:
+            yield np.zeros((1, 2, 2, 3), np.uint8)
+
+    stream = _prefetch(endless())
+    next(stream)
+    stream.close()  # the worker thread stops instead of rendering forever
