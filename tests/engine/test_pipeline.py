@@ -11,7 +11,15 @@ import pytest
 from engine.errors import ModelMissing
 from engine.media.probe import probe
 from engine.pipeline import Pipeline, SpeechReady, StageTimes, VideoReady
-from engine.types import CaptionMode, FaceSettings, OutputFormat, RenderRequest, VoiceSettings
+from engine.types import (
+    CaptionMode,
+    FaceSettings,
+    OutputFormat,
+    RenderRequest,
+    Timing,
+    Utterance,
+    VoiceSettings,
+)
 
 FAST_FACE = FaceSettings(size=128)
 
@@ -49,20 +57,28 @@ def test_caption_cues_follow_the_words(pipeline: Pipeline) -> None:
 
 
 def test_mouth_moves_with_speech_and_rests_in_silence(pipeline: Pipeline) -> None:
-    """The lower-face region changes while speaking; between sentences and at the end it is at rest."""
-    request = RenderRequest(
-        "Hello there. ... ... Goodbye.", face=FaceSettings(size=256), captions=CaptionMode.NONE
+    """The lower-face region changes while speaking and is at rest in a second of silence before it."""
+    spoken = pipeline.speak("Hello there, how are you?", VoiceSettings())
+    lead = 1.0
+    shift = lambda ts: tuple(Timing(t.start_s + lead, t.end_s + lead, t.label) for t in ts)  # noqa: E731
+    utterance = Utterance(
+        audio=np.concatenate([np.zeros(int(lead * spoken.sample_rate), np.float32), spoken.audio]),
+        sample_rate=spoken.sample_rate,
+        words=shift(spoken.words),
+        phonemes=shift(spoken.phonemes),
+        language=spoken.language,
+        text=spoken.text,
     )
-    speech, video = list(pipeline.render(request))
-    with av.open(io.BytesIO(video.clip.data)) as container:
+    request = RenderRequest(spoken.text, face=FaceSettings(size=256), captions=CaptionMode.NONE)
+    clip = pipeline.video_clip(utterance, request)
+    with av.open(io.BytesIO(clip.data)) as container:
         frames = np.stack([f.to_ndarray(format="rgb24") for f in container.decode(video=0)]).astype(np.int16)
-    mouth = frames[:, 140:200, 96:160]
-    change = np.abs(np.diff(mouth, axis=0)).mean(axis=(1, 2, 3))
-    fps = 25
-    speaking = np.zeros(len(change), bool)
-    for w in speech.utterance.words:
-        speaking[int(w.start_s * fps) : int(np.ceil(w.end_s * fps))] = True
-    assert change[speaking].mean() > 3 * change[~speaking].mean()
+    change = np.abs(np.diff(frames[:, 140:200, 96:160], axis=0)).mean(axis=(1, 2, 3))
+    times = (np.arange(len(change)) + 1) / 25  # change[i] is the step into frame i + 1
+    words = utterance.words
+    speaking = np.array([any(w.start_s <= t <= w.end_s for w in words) for t in times])
+    resting = times < lead - 0.2  # the mouth starts moving just before the first sound
+    assert change[speaking].mean() > 3 * change[resting].mean()
 
 
 def test_missing_neural_face_falls_back_to_the_cartoon(pipeline: Pipeline) -> None:
