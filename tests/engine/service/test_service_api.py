@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -21,24 +24,27 @@ from engine.errors import (
     UnsupportedMedia,
 )
 from engine.service.client import EngineClient
+from engine.service.runner import RunningService
 from engine.service.schema import Identity
-from tests.engine.service.harness import TOKENS
+from tests.engine.service.harness import TOKENS, StartService
 
 BOB = Identity("telegram", "2002")
 
 
 @pytest.fixture
-async def api(start_service):  # noqa: ANN001, ANN201
+async def api(start_service: StartService) -> RunningService:
     return await start_service(with_worker=False)
 
 
 @pytest.fixture
-async def api_client(api):  # noqa: ANN001, ANN201
+async def api_client(api: RunningService) -> AsyncIterator[EngineClient]:
     async with EngineClient(api.url, TOKENS["telegram"], max_retries=0) as c:
         yield c
 
 
-async def raw(api, method: str, path: str, *, token: str | None = TOKENS["telegram"], **kwargs):  # noqa: ANN001, ANN201
+async def raw(
+    api: RunningService, method: str, path: str, *, token: str | None = TOKENS["telegram"], **kwargs: Any
+) -> tuple[int, Any, bytes]:
     headers = kwargs.pop("headers", {})
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
@@ -53,13 +59,13 @@ async def raw(api, method: str, path: str, *, token: str | None = TOKENS["telegr
 # --- auth ------------------------------------------------------------------------------------------------
 
 
-async def test_healthz_needs_no_token(api) -> None:  # noqa: ANN001
+async def test_healthz_needs_no_token(api: RunningService) -> None:
     status, _, body = await raw(api, "GET", "/healthz", token=None)
     assert status == 200 and json.loads(body) == {"status": "ok"}
 
 
 @pytest.mark.parametrize("token", [None, "wrong", TOKENS["telegram"] + "x", ""])
-async def test_every_route_but_healthz_needs_the_right_token(api, token) -> None:  # noqa: ANN001
+async def test_every_route_but_healthz_needs_the_right_token(api: RunningService, token: str | None) -> None:
     for method, path in [
         ("GET", "/metrics"),
         ("GET", "/v1/styles"),
@@ -71,7 +77,7 @@ async def test_every_route_but_healthz_needs_the_right_token(api, token) -> None
         assert json.loads(body)["error"]["code"] == "unauthorized"
 
 
-async def test_client_raises_unauthorized_for_a_wrong_token(api) -> None:  # noqa: ANN001
+async def test_client_raises_unauthorized_for_a_wrong_token(api: RunningService) -> None:
     async with EngineClient(api.url, "not-the-token", max_retries=0) as c:
         with pytest.raises(Unauthorized):
             await c.profile(BOB)
@@ -80,7 +86,7 @@ async def test_client_raises_unauthorized_for_a_wrong_token(api) -> None:  # noq
 # --- validation ------------------------------------------------------------------------------------------
 
 
-async def test_malformed_json_is_a_400_with_a_message(api) -> None:  # noqa: ANN001
+async def test_malformed_json_is_a_400_with_a_message(api: RunningService) -> None:
     status, _, body = await raw(
         api, "POST", "/v1/render", data=b"{not json", headers={"Content-Type": "application/json"}
     )
@@ -91,7 +97,7 @@ async def test_malformed_json_is_a_400_with_a_message(api) -> None:  # noqa: ANN
     }
 
 
-async def test_unknown_and_missing_fields_are_400(api) -> None:  # noqa: ANN001
+async def test_unknown_and_missing_fields_are_400(api: RunningService) -> None:
     body = {"user": {"platform": "telegram", "user_id": "1"}, "text": "hi", "colour": "red"}
     status, _, raw_body = await raw(api, "POST", "/v1/render", json=body)
     assert status == 400 and "colour" in json.loads(raw_body)["error"]["message"]
@@ -114,7 +120,7 @@ async def test_bad_values_get_kind_messages(api_client: EngineClient) -> None:
         await api_client.render(BOB, "hi", size_limit_bytes=0)
 
 
-async def test_json_bodies_over_64_kb_are_413(api) -> None:  # noqa: ANN001
+async def test_json_bodies_over_64_kb_are_413(api: RunningService) -> None:
     body = json.dumps({"user": {"platform": "telegram", "user_id": "1"}, "text": "a" * 70_000}).encode()
     status, _, raw_body = await raw(
         api, "POST", "/v1/render", data=body, headers={"Content-Type": "application/json"}
@@ -129,7 +135,7 @@ async def test_uploads_over_20_mb_are_413(api_client: EngineClient) -> None:
         await api_client.enrol_voice(BOB, b"OggS" + b"\0" * (21 * 1024 * 1024), "audio/ogg")
 
 
-async def test_unknown_route_is_a_json_404(api) -> None:  # noqa: ANN001
+async def test_unknown_route_is_a_json_404(api: RunningService) -> None:
     status, _, body = await raw(api, "GET", "/v1/nothing")
     assert status == 404 and json.loads(body)["error"]["code"] == "not_found"
 
@@ -137,7 +143,7 @@ async def test_unknown_route_is_a_json_404(api) -> None:  # noqa: ANN001
 # --- back-pressure ---------------------------------------------------------------------------------------
 
 
-async def test_rate_limit_is_429_with_retry_after(start_service) -> None:  # noqa: ANN001
+async def test_rate_limit_is_429_with_retry_after(start_service: StartService) -> None:
     api = await start_service(with_worker=False, rate_limit_per_minute=2)
     async with EngineClient(api.url, TOKENS["telegram"], max_retries=0) as c:
         await c.render(BOB, "one")
@@ -151,7 +157,7 @@ async def test_rate_limit_is_429_with_retry_after(start_service) -> None:  # noq
     assert status == 429 and int(headers["Retry-After"]) >= 1
 
 
-async def test_full_queue_is_503_with_retry_after(start_service) -> None:  # noqa: ANN001
+async def test_full_queue_is_503_with_retry_after(start_service: StartService) -> None:
     api = await start_service(with_worker=False, queue_limit=2)
     async with EngineClient(api.url, TOKENS["telegram"], max_retries=0) as c:
         await c.render(BOB, "one")
@@ -164,7 +170,7 @@ async def test_full_queue_is_503_with_retry_after(start_service) -> None:  # noq
     assert json.loads(body)["error"]["code"] == "busy"
 
 
-async def test_client_retries_503_then_raises_busy(start_service) -> None:  # noqa: ANN001
+async def test_client_retries_503_then_raises_busy(start_service: StartService) -> None:
     api = await start_service(with_worker=False, queue_limit=0)
     async with EngineClient(api.url, TOKENS["telegram"], max_retries=1) as c:
         with pytest.raises(Busy) as caught:
@@ -182,7 +188,7 @@ async def test_unreachable_engine_raises_busy() -> None:
 # --- jobs ------------------------------------------------------------------------------------------------
 
 
-async def test_render_is_queued_and_idempotent(api, api_client: EngineClient) -> None:  # noqa: ANN001
+async def test_render_is_queued_and_idempotent(api: RunningService, api_client: EngineClient) -> None:
     first = await api_client.render(BOB, "Hello there", idempotency_key="msg-1")
     assert first.state == "queued" and first.kind == "render" and first.position == 0
     again = await api_client.render(BOB, "Hello there", idempotency_key="msg-1")
@@ -199,7 +205,9 @@ async def test_render_is_queued_and_idempotent(api, api_client: EngineClient) ->
     assert (await api_client.job(first.id)).id == first.id
 
 
-async def test_jobs_and_media_are_private_to_their_front_end(api, api_client: EngineClient) -> None:  # noqa: ANN001
+async def test_jobs_and_media_are_private_to_their_front_end(
+    api: RunningService, api_client: EngineClient
+) -> None:
     job = await api_client.render(BOB, "secret")
     async with EngineClient(api.url, TOKENS["discord"], max_retries=0) as other:
         with pytest.raises(NotFound):
@@ -237,7 +245,7 @@ async def test_profile_is_created_on_first_contact_and_updated(api_client: Engin
 async def test_profile_rejects_bad_values_kindly(api_client: EngineClient) -> None:
     with pytest.raises(UnknownStyle):
         await api_client.update_profile(BOB, style="no-such-style")
-    with pytest.raises(InvalidInput, match="(?i)rate"):
+    with pytest.raises(InvalidInput, match=r"(?i)rate"):
         await api_client.update_profile(BOB, rate=9.0)
     with pytest.raises(InvalidInput, match="Unknown field"):
         await api_client.update_profile(BOB, shoe_size=44)
@@ -248,7 +256,7 @@ async def test_profile_rejects_bad_values_kindly(api_client: EngineClient) -> No
 # --- consent ---------------------------------------------------------------------------------------------
 
 
-async def test_voice_sample_and_photo_need_consent(api_client: EngineClient, shared_data) -> None:  # noqa: ANN001
+async def test_voice_sample_and_photo_need_consent(api_client: EngineClient, shared_data: Path) -> None:
     audio = (shared_data / "audio" / "LJ001-0002.wav").read_bytes()
     photo = (shared_data / "images" / "sadtalker_happy.png").read_bytes()
     with pytest.raises(ConsentRequired):
@@ -266,7 +274,7 @@ async def test_voice_sample_and_photo_need_consent(api_client: EngineClient, sha
     assert [(c.purpose, c.active) for c in consents] == [("voice_cloning", False)]
 
 
-async def test_voice_sample_must_be_usable_audio(api_client: EngineClient, shared_data) -> None:  # noqa: ANN001
+async def test_voice_sample_must_be_usable_audio(api_client: EngineClient, shared_data: Path) -> None:
     await api_client.grant_consent(BOB, "voice_cloning", "You may clone my voice.")
     photo = (shared_data / "images" / "sadtalker_happy.png").read_bytes()
     with pytest.raises(UnsupportedMedia):
@@ -327,7 +335,7 @@ async def test_guild_settings(api_client: EngineClient) -> None:
     assert (await api_client.guild("discord", "555")) == saved
 
 
-async def test_metrics_are_prometheus_text(api, api_client: EngineClient) -> None:  # noqa: ANN001
+async def test_metrics_are_prometheus_text(api: RunningService, api_client: EngineClient) -> None:
     await api_client.render(BOB, "queued one")
     status, headers, body = await raw(api, "GET", "/metrics")
     text = body.decode()
