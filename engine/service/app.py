@@ -17,8 +17,6 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from storage.models import Job, JobState, User
-from storage.repositories import blobrefs, consent, guilds, jobs, phrases, privacy, profiles, users
 
 from engine.errors import (
     Busy,
@@ -26,6 +24,7 @@ from engine.errors import (
     EmptyText,
     InvalidInput,
     NotFound,
+    RateLimited,
     TextTooLong,
     UnsupportedMedia,
 )
@@ -56,6 +55,8 @@ from engine.service.views import (
     split_scope,
 )
 from engine.types import VoiceSettings
+from storage.models import Job, JobState, User
+from storage.repositories import blobrefs, consent, guilds, jobs, phrases, privacy, profiles, users
 
 log = logging.getLogger(__name__)
 
@@ -200,9 +201,14 @@ def _size_limit(data: dict[str, Any]) -> int | None:
 async def _admit(request: web.Request, s: AsyncSession, identity: schema.Identity) -> None:
     """Back-pressure before new work: the sender's rate limit (429), then the queue limit (503)."""
     ctx = _ctx(request)
-    request.app[LIMITER].check(f"{frontend(request)}:{identity.path}")
+    try:
+        request.app[LIMITER].check(f"{frontend(request)}:{identity.path}")
+    except RateLimited:
+        ctx.metrics.reject("rate_limited")
+        raise
     depth = await jobs.queue_depth(s)
     if depth >= ctx.settings.queue_limit:
+        ctx.metrics.reject("busy")
         raise Busy(QUEUE_FULL, retry_after_s=max(2.0, min(60.0, depth / 10)))
 
 
