@@ -138,13 +138,20 @@ async def wait_healthy(url: str, proc: subprocess.Popen[str] | None, timeout: fl
     """Wait for the server's start-up line (engines warm) and a healthy /healthz."""
     summary = ""
     if proc is not None:
-        assert proc.stdout is not None
-        line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), timeout)
-        if "listening" not in line:
-            raise SystemExit(f"the server did not start: {line}{proc.stdout.read()}")
-        summary = line.strip()
+        stdout = proc.stdout
+        assert stdout is not None
+
+        def read_until_listening() -> str:
+            seen = []
+            for line in stdout:
+                if "listening" in line:
+                    return line.strip()
+                seen.append(line)
+            raise SystemExit("the server did not start:\n" + "".join(seen[-20:]))
+
+        summary = await asyncio.wait_for(asyncio.to_thread(read_until_listening), timeout)
         # keep draining the log so the server never blocks on a full pipe
-        asyncio.get_running_loop().run_in_executor(None, lambda: [None for _ in proc.stdout])  # type: ignore[union-attr]
+        asyncio.get_running_loop().run_in_executor(None, lambda: [None for _ in stdout])
     async with EngineClient(url, TOKEN) as c:
         if not await c.health():
             raise SystemExit(f"{url} is not healthy")

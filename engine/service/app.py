@@ -400,9 +400,10 @@ async def job_events(request: web.Request) -> web.StreamResponse:
 
 async def _stream_events(ctx: ServiceContext, resp: web.StreamResponse, job_id: int) -> None:
     """Write the job's events until it is done or failed (see docs/api.md for the event names)."""
+    loop = asyncio.get_running_loop()
     sent: set[str] = set()
     last_position: int | None = None
-    idle_since = asyncio.get_running_loop().time()
+    idle_since = position_at = loop.time()
 
     async def send(name: str, data: dict[str, Any]) -> None:
         payload = json.dumps(data, ensure_ascii=False)
@@ -410,9 +411,11 @@ async def _stream_events(ctx: ServiceContext, resp: web.StreamResponse, job_id: 
 
     while True:
         wakeup = ctx.signals.watch(job_id)
+        # A queued job's place is worked out from the whole queue: only every few seconds, not every poll.
+        with_position = "queued" not in sent or loop.time() - position_at >= ctx.options.position_interval_s
         try:
             async with ctx.db.session() as s:
-                view = await job_progress(s, await jobs.get_job(s, job_id))
+                view = await job_progress(s, await jobs.get_job(s, job_id), position=with_position)
         except NotFoundError:  # the job (or its person) was deleted while we watched
             await send("failed", {"error": {"code": "not_found", "message": NO_SUCH_JOB}})
             break
@@ -420,9 +423,11 @@ async def _stream_events(ctx: ServiceContext, resp: web.StreamResponse, job_id: 
         if "queued" not in sent:
             events.append(("queued", {"position": view.position}))
             last_position = view.position
-        elif view.state == "queued" and view.position != last_position:
-            events.append(("position", {"position": view.position}))
-            last_position = view.position
+        elif view.state == "queued" and with_position:
+            position_at = loop.time()
+            if view.position != last_position:
+                events.append(("position", {"position": view.position}))
+                last_position = view.position
         if view.state != "queued" and "running" not in sent:
             events.append(("running", {}))
         if view.voice is not None and "speech_ready" not in sent:
@@ -439,7 +444,7 @@ async def _stream_events(ctx: ServiceContext, resp: web.StreamResponse, job_id: 
             await send(name, data)
         if view.finished:
             break
-        now = asyncio.get_running_loop().time()
+        now = loop.time()
         if events:
             idle_since = now
         elif now - idle_since >= ctx.options.keepalive_s:

@@ -9,13 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from storage.blobs import FileBlobStore
-from storage.db import Database, is_sqlite
-from storage.migrate import upgrade
-
 from engine.config import Settings
 from engine.errors import InvalidInput
 from engine.service.metrics import Metrics
+from storage.blobs import FileBlobStore
+from storage.db import Database, is_sqlite
+from storage.migrate import upgrade
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,10 @@ class ServiceOptions:
 
     video_size: int = 512  # side of rendered videos in pixels
     fps: int = 25
-    poll_interval_s: float = 0.25  # how often waiters re-read job rows written by other processes
+    # How often event streams re-read job rows that another process may have changed (within one process
+    # the worker wakes them at once) and idle workers look for work queued by another process.
+    poll_interval_s: float = 1.0
+    position_interval_s: float = 2.0  # how often a queued job's place in the queue is recomputed
     lease_s: float = 60.0  # a worker's claim on a job; heartbeats renew it at a third of this
     max_attempts: int = 3
     backoff_base_s: float = 2.0

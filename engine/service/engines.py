@@ -70,9 +70,11 @@ def device() -> str:
 
 
 def warm_up(pipeline: Pipeline, face_size: int) -> None:
-    """Load the default speech and face engines once, so the first person does not wait for them."""
+    """Load the embedded speech engines and the default face once, so the first person doesn't wait."""
     from engine.face import engine_for as face_engine_for
 
+    # The language's default voice and espeak (the fallback for every other language) both get loaded.
+    pipeline.speak("Hello.", VoiceSettings(engine="espeak"))
     utterance: Utterance = pipeline.speak("Hello.", VoiceSettings())
     face = FaceSettings(size=face_size)
     engine = face_engine_for(face)

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
-from storage.models import ClipCacheEntry, Job, JobState
-from storage.repositories import jobs
 
 from engine.service import schema
 from engine.service.refs import new_secret
 from engine.service.specs import cache_key
 from engine.service.views import job_view
+from storage.models import ClipCacheEntry, Job, JobState
+from storage.repositories import jobs
 
 
 async def enqueue(
@@ -44,14 +44,15 @@ async def clip_meta(session: AsyncSession, key: str) -> dict[str, Any] | None:
     return {**entry.meta, "blob": entry.blob, "mime": entry.mime, "size_bytes": entry.size_bytes}
 
 
-async def job_progress(session: AsyncSession, job: Job) -> schema.Job:
-    """The API's view of a job: its place in the queue, and its voice clip as soon as it exists."""
-    position = await jobs.queue_position(session, job.id) if job.state is JobState.QUEUED else None
+async def job_progress(session: AsyncSession, job: Job, *, position: bool = True) -> schema.Job:
+    """The API's view of a job: its place in the queue (unless `position` is False: working it out reads
+    the whole queue), and its voice clip as soon as it exists."""
+    place = await jobs.queue_position(session, job.id) if position and job.state is JobState.QUEUED else None
     voice = None
     digest = job.payload.get("hash")
     if job.state is JobState.RUNNING and digest and job.kind in ("render", "phrase"):
         voice = await clip_meta(session, cache_key(digest, "voice"))
-    return job_view(job, position=position, voice_meta=voice)
+    return job_view(job, position=place, voice_meta=voice)
 
 
 async def finish_queued(session: AsyncSession, job_id: int, result: dict[str, Any], final: str) -> Job | None:
