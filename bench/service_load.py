@@ -27,6 +27,7 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import IO
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -91,15 +92,27 @@ async def person(client: EngineClient, user: int, args: argparse.Namespace, resu
         await asyncio.sleep(rng.uniform(0.5, 1.5) * args.think)
 
 
-async def rejections(client: EngineClient) -> dict[str, int]:
-    """The server's count of deliberate 429/503 answers (the clients retried them after Retry-After)."""
+async def server_figures(client: EngineClient) -> tuple[dict[str, int], dict[str, float]]:
+    """From the server's /metrics: its deliberate 429/503 answers (the clients retried them after
+    Retry-After), and the mean seconds per pipeline stage of its worker."""
     _, body = await client._request("GET", "/metrics")
-    out = {}
+    rejected: dict[str, int] = {}
+    sums: dict[str, float] = {}
+    counts: dict[str, float] = {}
     for line in bytes(body).decode().splitlines():
-        if line.startswith("avatarlab_rejected_total{"):
-            reason = line.split('reason="', 1)[1].split('"', 1)[0]
-            out[reason] = int(float(line.rsplit(" ", 1)[1]))
-    return out
+        if line.startswith("#") or "{" not in line:
+            continue
+        name, rest = line.split("{", 1)
+        label = rest.split('="', 1)[1].split('"', 1)[0]
+        value = float(line.rsplit(" ", 1)[1])
+        if name == "avatarlab_rejected_total":
+            rejected[label] = int(value)
+        elif name == "avatarlab_stage_seconds_sum":
+            sums[label] = value
+        elif name == "avatarlab_stage_seconds_count":
+            counts[label] = value
+    stages = {k: round(sums[k] / counts[k], 4) for k in sums if counts.get(k)}
+    return rejected, stages
 
 
 def pct(values: list[float], q: float) -> float:
@@ -115,7 +128,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(data_dir: Path, port: int, args: argparse.Namespace) -> subprocess.Popen[str]:
+def start_server(data_dir: Path, port: int, args: argparse.Namespace) -> list[subprocess.Popen[str]]:
+    """`serve` (with its own worker, or API only plus --workers worker processes), on one SQLite file."""
     env = {
         **os.environ,
         "AVATARLAB_DATA_DIR": str(data_dir),
@@ -123,35 +137,38 @@ def start_server(data_dir: Path, port: int, args: argparse.Namespace) -> subproc
         "AVATARLAB_RATE_LIMIT_PER_MINUTE": str(args.rate_limit),
         "AVATARLAB_QUEUE_LIMIT": str(args.queue_limit),
         "AVATARLAB_SERVICE_VIDEO_SIZE": str(args.size),
+        "AVATARLAB_SERVICE_POLL_INTERVAL_S": str(args.poll),
+        "AVATARLAB_SERVICE_WORKER_JOBS": str(args.jobs),
     }
-    return subprocess.Popen(
-        [sys.executable, "-m", "engine.service", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    serve = [sys.executable, "-m", "engine.service", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if args.workers:
+        serve.append("--no-worker")
+    commands = [serve] + [[sys.executable, "-m", "engine.service", "worker"] for _ in range(args.workers)]
+    return [
+        subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for cmd in commands
+    ]
 
 
-async def wait_healthy(url: str, proc: subprocess.Popen[str] | None, timeout: float = 120.0) -> str:
+async def wait_healthy(url: str, procs: list[subprocess.Popen[str]], timeout: float = 120.0) -> str:
     """Wait for the server's start-up line (engines warm) and a healthy /healthz."""
-    summary = ""
-    if proc is not None:
+    lines = []
+    for proc in procs:
         stdout = proc.stdout
         assert stdout is not None
 
-        def read_until_listening() -> str:
+        def read_until_ready(stdout: IO[str] = stdout) -> str:
             seen = []
             for line in stdout:
-                if "listening" in line:
+                if line.startswith(("Avatar Lab engine listening", "worker ")):
                     return line.strip()
                 seen.append(line)
             raise SystemExit("the server did not start:\n" + "".join(seen[-20:]))
 
-        summary = await asyncio.wait_for(asyncio.to_thread(read_until_listening), timeout)
+        lines.append(await asyncio.wait_for(asyncio.to_thread(read_until_ready), timeout))
         # keep draining the log so the server never blocks on a full pipe
-        asyncio.get_running_loop().run_in_executor(None, lambda: [None for _ in stdout])
+        asyncio.get_running_loop().run_in_executor(None, lambda out=stdout: [None for _ in out])
+    summary = "\n".join(lines)
     async with EngineClient(url, TOKEN) as c:
         if not await c.health():
             raise SystemExit(f"{url} is not healthy")
@@ -159,27 +176,28 @@ async def wait_healthy(url: str, proc: subprocess.Popen[str] | None, timeout: fl
 
 
 async def run(args: argparse.Namespace) -> dict[str, object]:
-    proc = None
+    procs: list[subprocess.Popen[str]] = []
     tmp = None
     url = args.url
     if url is None:
         tmp = tempfile.TemporaryDirectory(prefix="avatarlab-bench-")
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        proc = start_server(Path(tmp.name), port, args)
+        procs = start_server(Path(tmp.name), port, args)
     try:
-        summary = await wait_healthy(url, proc)
+        summary = await wait_healthy(url, procs)
         result = Result()
         clients = [EngineClient(url, TOKEN, timeout=60, max_retries=8) for _ in range(args.users)]
         start = time.perf_counter()
         await asyncio.gather(*(person(c, i, args, result) for i, c in enumerate(clients)))
         wall = time.perf_counter() - start
-        rejected = await rejections(clients[0])
+        rejected, stages = await server_figures(clients[0])
         for c in clients:
             await c.close()
     finally:
-        if proc is not None:
+        for proc in procs:
             proc.send_signal(signal.SIGTERM)
+        for proc in procs:
             try:
                 proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
@@ -194,6 +212,8 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "output": args.output,
         "engine": args.engine,
         "video_size": args.size,
+        "worker_processes": args.workers,
+        "jobs_per_worker": args.jobs,
         "think_s": args.think,
         "wall_s": round(wall, 2),
         "finished": done,
@@ -207,6 +227,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "finished_p95_s": round(pct(result.finished_s, 0.95), 3),
         "errors": dict(result.errors),
         "rejected_429_503": rejected,
+        "server_stage_mean_s": stages,
         **({"raw": asdict(result)} if args.raw else {}),
     }
 
@@ -226,6 +247,7 @@ def print_table(report: dict[str, object]) -> None:
         ("finished p50 / p95 (s)", f"{report['finished_p50_s']} / {report['finished_p95_s']}"),
         ("errors", report["errors"] or "none"),
         ("answered 429 / 503 (retried)", report["rejected_429_503"] or "none"),
+        ("server mean s per stage", report["server_stage_mean_s"]),
     ]
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
@@ -244,6 +266,9 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds between a person's messages")
     parser.add_argument("--rate-limit", type=int, default=30, help="per-person messages per minute")
     parser.add_argument("--queue-limit", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=0, help="worker processes beside an API-only server")
+    parser.add_argument("--jobs", type=int, default=2, help="jobs each worker renders at once")
+    parser.add_argument("--poll", type=float, default=1.0, help="AVATARLAB_SERVICE_POLL_INTERVAL_S")
     parser.add_argument("--url", default=None, help="benchmark this running server instead (token: TOKEN)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--raw", action="store_true", help="include every sample in the JSON")

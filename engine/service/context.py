@@ -27,6 +27,7 @@ class ServiceOptions:
     # the worker wakes them at once) and idle workers look for work queued by another process.
     poll_interval_s: float = 1.0
     position_interval_s: float = 2.0  # how often a queued job's place in the queue is recomputed
+    worker_jobs: int = 1  # jobs a worker renders at once (see engine.service.jobs.Worker)
     lease_s: float = 60.0  # a worker's claim on a job; heartbeats renew it at a third of this
     max_attempts: int = 3
     backoff_base_s: float = 2.0

@@ -59,10 +59,11 @@ class Worker:
         self.ctx = ctx
         self.id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         self.pipeline = pipeline or Pipeline(ctx.settings)
-        # One render at a time per worker: renders saturate the cores; more workers scale out.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"render-{self.id}")
+        # Jobs rendered at once: 1 keeps a GPU's memory for one model run; on several CPU cores a second
+        # job's speech overlaps the first one's encoding (engines lock what is not thread-safe).
+        self.concurrency = max(1, ctx.options.worker_jobs)
+        self._executor = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="render")
         self.ready = asyncio.Event()  # set once the engines are warm and the worker claims jobs
-        self.current: Job | None = None
 
     # --- loop -------------------------------------------------------------------------------------------
 
@@ -75,18 +76,23 @@ class Worker:
         self.ready.set()
         log.info("worker %s ready", self.id)
         stopping = asyncio.ensure_future(stop.wait())
+        running: dict[asyncio.Future[None], Job] = {}
         try:
             while not stop.is_set():
-                job = await self._claim()
-                if job is None:
-                    idle = asyncio.ensure_future(self.ctx.queued.wait(self.ctx.options.poll_interval_s))
-                    await asyncio.wait({idle, stopping}, return_when=asyncio.FIRST_COMPLETED)
-                    idle.cancel()
+                job = await self._claim() if len(running) < self.concurrency else None
+                if job is not None:
+                    running[asyncio.ensure_future(self._process(job))] = job
                     continue
-                task = asyncio.ensure_future(self._process(job))
-                await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
-                if not task.done():
-                    await self._finish_or_release(task, job)
+                # full, or nothing to do: wait for a job to finish, new work, the poll interval or stop
+                idle = asyncio.ensure_future(self.ctx.queued.wait(self.ctx.options.poll_interval_s))
+                waiting = (
+                    {stopping, *running} if len(running) >= self.concurrency else {idle, stopping, *running}
+                )
+                done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                idle.cancel()
+                for task in done & running.keys():
+                    running.pop(task)
+            await asyncio.gather(*(self._finish_or_release(t, j) for t, j in running.items()))
         finally:
             stopping.cancel()
             self._executor.shutdown(wait=False, cancel_futures=True)
@@ -120,7 +126,6 @@ class Worker:
     # --- one job ----------------------------------------------------------------------------------------
 
     async def _process(self, job: Job) -> None:
-        self.current = job
         started = time.perf_counter()
         heartbeat = asyncio.ensure_future(self._heartbeat(job))
         handler: Callable[[Job], Awaitable[tuple[str | None, str | None, dict[str, Any]]]] = {
@@ -158,7 +163,6 @@ class Worker:
             await self._fail(job, INTERNAL_FAILURE, True)
         finally:
             heartbeat.cancel()
-            self.current = None
             self.ctx.metrics.job_finished(job.kind, outcome)
             self.ctx.metrics.observe_stage(f"job_{job.kind}", time.perf_counter() - started)
             self.ctx.signals.notify(job.id)
@@ -199,14 +203,14 @@ class Worker:
     async def _render_job(self, job: Job) -> tuple[str | None, str | None, dict[str, Any]]:
         spec = job.payload["spec"]
         digest = job.payload.get("hash") or spec_hash(spec)
-        result = await self.render(job.user_id, spec, digest)
+        result = await self.render(job, spec, digest)
         final = result[final_kind(spec)]
         phrase_id = job.payload.get("phrase_id")
         if phrase_id is not None:
             await self._update_phrase(job, phrase_id, spec, final)
         return final["blob"], final["mime"], result
 
-    async def render(self, user_id: int, spec: dict[str, Any], digest: str) -> dict[str, Any]:
+    async def render(self, job: Job, spec: dict[str, Any], digest: str) -> dict[str, Any]:
         """Render a spec (or take it from the clip cache); {"voice": meta, "video": meta|None, "notices"}."""
         final = final_kind(spec)
         async with self.ctx.db.session() as s:
@@ -230,7 +234,7 @@ class Worker:
             video = None
             for event in self.pipeline.render(request, times=times):
                 if isinstance(event, SpeechReady):
-                    save = self._save_clip(user_id, cache_key(digest, "voice"), event.voice)
+                    save = self._save_clip(job, cache_key(digest, "voice"), event.voice)
                     saved.append(asyncio.run_coroutine_threadsafe(save, loop))
                 else:
                     video = event.clip
@@ -242,10 +246,10 @@ class Worker:
         voice_meta = await asyncio.wrap_future(saved[0])
         video_meta = None
         if video is not None:
-            video_meta = await self._save_clip(user_id, cache_key(digest, "video"), video)
+            video_meta = await self._save_clip(job, cache_key(digest, "video"), video)
         return {"voice": voice_meta, "video": video_meta, "notices": []}
 
-    async def _save_clip(self, user_id: int, key: str, clip: Clip) -> dict[str, Any]:
+    async def _save_clip(self, job: Job, key: str, clip: Clip) -> dict[str, Any]:
         blob = await asyncio.to_thread(self.ctx.store.put, clip.data)
         details = {
             "duration_s": round(clip.duration_s, 3),
@@ -255,17 +259,13 @@ class Worker:
         }
         async with self.ctx.db.session() as s:
             _, replaced = await clips.put_cached_clip(
-                s, key, user_id, blob, clip.mime, size_bytes=len(clip.data), meta=details
+                s, key, job.user_id, blob, clip.mime, size_bytes=len(clip.data), meta=details
             )
         if replaced:
             await blobrefs.release_blobs(self.ctx.db, self.ctx.store, replaced)
         if key.endswith(":voice"):
-            self._signal_current()
+            self.ctx.signals.notify(job.id)  # its event streams send speech_ready now
         return {**details, "blob": blob, "mime": clip.mime, "size_bytes": len(clip.data)}
-
-    def _signal_current(self) -> None:
-        if self.current is not None:
-            self.ctx.signals.notify(self.current.id)
 
     async def _update_phrase(
         self, job: Job, phrase_id: int, spec: dict[str, Any], final: dict[str, Any]
@@ -349,7 +349,7 @@ class Worker:
             "voice": voice_spec(user, voice),
             "face": {"engine": "portrait", "style": style, "prepared_face_blob": prepared_key},
         }
-        result = await self.render(job.user_id, spec, spec_hash(spec))
+        result = await self.render(job, spec, spec_hash(spec))
         result = {**result, "notices": list(prepared.notices)}
         return result["video"]["blob"], result["video"]["mime"], result
 
