@@ -146,3 +146,24 @@ def test_metrics_render_prometheus_text() -> None:
     assert 'avatarlab_rejected_total{reason="busy"} 1' in text
     assert 'avatarlab_model_loaded{kind="speech",engine="espeak"} 1' in text
     assert text.endswith("\n")
+
+
+def test_startup_summary_says_where_and_what() -> None:
+    from engine.service.runner import StartupInfo, startup_summary
+
+    info = StartupInfo(
+        url="http://127.0.0.1:8750",
+        frontends=("discord", "telegram"),
+        worker_id="host-1-abc",
+        database="sqlite+aiosqlite:///data/avatarlab.db",
+        models=(("speech", "espeak", True), ("face", "cartoon", True), ("face", "portrait", False)),
+        device="cpu",
+    )
+    line = startup_summary(info)
+    assert line.startswith(
+        "Avatar Lab engine listening on http://127.0.0.1:8750 (front ends: discord, telegram)"
+    )
+    assert "engines loaded: speech espeak, face cartoon" in line and "on demand: face portrait" in line
+    assert "device: cpu" in line and "\n" not in line
+    api_only = startup_summary(StartupInfo("http://[::1]:80", (), None, "postgresql+asyncpg://db", (), "cpu"))
+    assert "no worker in this process" in api_only and "AVATARLAB_API_TOKENS" in api_only
