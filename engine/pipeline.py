@@ -8,6 +8,8 @@ while the video is still being made.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -23,7 +25,6 @@ from engine.media.encode import encode_mp4, encode_video_note, encode_voice
 from engine.speech import engine_for as speech_engine_for
 from engine.text import prepare_text
 from engine.types import (
-    CaptionMode,
     Clip,
     FaceSettings,
     OutputFormat,
@@ -85,23 +86,22 @@ class Pipeline:
         try:
             utterance = engine.synthesize(spoken, voice)
         except ModelMissing as exc:
-            log.warning("speech engine %s unavailable (%s); using the default engine", engine.name, exc)
+            log.warning("speech engine %s unavailable (%s); using the default one", engine.name, exc.message)
             fallback = replace(voice, engine=None, reference=None)
             utterance = speech_engine_for(fallback).synthesize(spoken, fallback)
         # Captions show what the person typed, not the normalised spoken form.
         return replace(utterance, text=text)
 
-    def face_engine(self, face: FaceSettings) -> tuple[FaceEngine, FaceSettings]:
-        """The engine for `face`, falling back (difftalk → portrait → cartoon) when it cannot run."""
+    def face_engine(self, utterance: Utterance, face: FaceSettings) -> tuple[FaceEngine, FaceSettings, int]:
+        """The engine for `face` and its frame count, falling back (difftalk → portrait → cartoon)."""
         try:
             engine = face_engine_for(face)
-            if engine.name == "difftalk" and not face.weights:
-                raise ModelMissing("this profile has no DiffTalk weights")
-            return engine, face
+            return engine, face, engine.frame_count(utterance, face)
         except ModelMissing as exc:
             fallback = replace(face, engine="portrait" if face.prepared_face else "cartoon", weights=None)
-            log.warning("face engine %s unavailable (%s); using %s", face.engine, exc, fallback.engine)
-            return face_engine_for(fallback), fallback
+            log.warning("face engine %s unavailable (%s): %s", face.engine, exc.message, fallback.engine)
+            engine = face_engine_for(fallback)
+            return engine, fallback, engine.frame_count(utterance, fallback)
 
     def voice_clip(self, utterance: Utterance, request: RenderRequest) -> Clip:
         cues = cues_from_words(utterance.words, utterance.text)
@@ -128,10 +128,9 @@ class Pipeline:
         note = request.output is OutputFormat.VIDEO_NOTE
         if note and face.size > VIDEO_NOTE_SIDE:
             face = replace(face, size=VIDEO_NOTE_SIDE)
-        engine, face = self.face_engine(face)
+        engine, face, total = self.face_engine(utterance, face)
         cues = cues_from_words(utterance.words, utterance.text)
-        total = engine.frame_count(utterance, face)
-        frames = _progress(_timed(engine.render(utterance, face), "face", times), total, progress)
+        frames = _progress(_prefetch(_timed(engine.render(utterance, face), "face", times)), total, progress)
         start = time.perf_counter()
         encode = encode_video_note if note else encode_mp4
         data = encode(
@@ -201,7 +200,49 @@ def _timed(frames: Iterator[np.ndarray], stage: str, times: StageTimes | None) -
         yield batch
 
 
-def _progress(frames: Iterator[np.ndarray], total: int, callback: ProgressCallback | None) -> Iterator[np.ndarray]:
+def _prefetch(frames: Iterator[np.ndarray], depth: int = 2) -> Iterator[np.ndarray]:
+    """Render the next frame batches on a worker thread while the encoder compresses the current one.
+
+    Face engines spend their time in NumPy/OpenCV/torch and the encoder in x264, all of which release the
+    GIL, so the two stages overlap on two cores instead of taking turns.
+    """
+    done = object()
+    batches: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in frames:
+                while not stop.is_set():
+                    try:
+                        batches.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            batches.put(done)
+        except BaseException as exc:  # handed to the consumer, which re-raises it in its own thread
+            batches.put(exc)
+
+    worker = threading.Thread(target=produce, name="face-render", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = batches.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _progress(
+    frames: Iterator[np.ndarray], total: int, callback: ProgressCallback | None
+) -> Iterator[np.ndarray]:
     done = 0
     for batch in frames:
         yield batch

@@ -24,6 +24,9 @@ from engine.media.captions import Cue
 from engine.types import CaptionMode
 
 AAC_RATE = 48_000
+# Rates AAC codes natively: speech already at one of them is not resampled (resampling cost as much as
+# the AAC encoding itself).
+AAC_NATIVE_RATES = frozenset({16_000, 22_050, 24_000, 32_000, 44_100, 48_000})
 OPUS_RATE = 48_000
 VIDEO_NOTE_MAX_PX = 640
 VIDEO_NOTE_MAX_S = 60.0
@@ -155,7 +158,8 @@ def _encode_mp4_once(
         ctx.colorspace = ctx.color_primaries = ctx.color_trc = BT709
         ctx.color_range = MPEG_RANGE
         vstream.metadata["language"] = lang
-        astream = container.add_stream("aac", rate=AAC_RATE, layout="mono")
+        aac_rate = sample_rate if sample_rate in AAC_NATIVE_RATES else AAC_RATE
+        astream = container.add_stream("aac", rate=aac_rate, layout="mono")
         astream.bit_rate = audio_bps
         astream.metadata["language"] = lang
         sstream = None

@@ -30,8 +30,24 @@ def _piper() -> SpeechEngine:
     return PiperEngine()
 
 
+def _smalle() -> SpeechEngine:
+    from engine.config import Settings
+    from engine.speech.espeak import EspeakEngine
+    from engine.speech.smalle import SmallESpeechEngine
+
+    def phonemize(word: str, language: str) -> list[str]:
+        # SMALL-E aligns text tokens, not phonemes; espeak-ng says which phonemes a word has, so the
+        # face can lip-sync to a SMALL-E voice too.
+        espeak = speech_engines.get("espeak")
+        assert isinstance(espeak, EspeakEngine)
+        return espeak.phonemes(word, language)
+
+    return SmallESpeechEngine(Settings.load().resolved_models_dir, phonemizer=phonemize)
+
+
 speech_engines.register("espeak", _espeak)
 speech_engines.register("piper", _piper)
+speech_engines.register("smalle", _smalle)
 
 FALLBACK_ENGINE = "espeak"
 

@@ -39,6 +39,9 @@ POS_CHARACTER = 1
 CHARS_UTF8 = 1
 ENDPAUSE = 0x1000
 EE_OK = 0
+# espeak_TextToPhonemes phonememode: IPA, with a separator character (bits 8–23) between phonemes
+PHONEMES_IPA = 0x02
+PHONEME_SEPARATOR = "_"
 
 
 class _EventId(ctypes.Union):
@@ -109,6 +112,8 @@ def load_library() -> tuple[ctypes.CDLL, int]:
         ctypes.c_void_p,
     ]
     lib.espeak_Synth.restype = ctypes.c_int
+    lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
+    lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
     options = INITIALIZE_PHONEME_EVENTS | INITIALIZE_PHONEME_IPA | INITIALIZE_DONT_EXIT
     sample_rate = lib.espeak_Initialize(
         AUDIO_OUTPUT_SYNCHRONOUS, 200, espeakng_loader.get_data_path().encode(), options
@@ -151,3 +156,18 @@ def list_voices(lib: ctypes.CDLL, variants: bool = False) -> list[RawVoice]:
         )
         i += 1
     return voices
+
+
+def text_to_phonemes(lib: ctypes.CDLL, text: str) -> list[str]:
+    """IPA phonemes of `text` in the current voice's language (call with the voice set, under the lock)."""
+    buffer = ctypes.create_string_buffer(text.encode("utf-8"))
+    pointer = ctypes.c_void_p(ctypes.addressof(buffer))
+    mode = PHONEMES_IPA | (ord(PHONEME_SEPARATOR) << 8)
+    out: list[str] = []
+    while pointer.value:  # espeak advances the pointer clause by clause and sets it to NULL at the end
+        chunk = lib.espeak_TextToPhonemes(ctypes.byref(pointer), CHARS_UTF8, mode)
+        if not chunk:
+            break
+        for word in chunk.decode("utf-8", "replace").split():
+            out.extend(p for p in word.split(PHONEME_SEPARATOR) if p)
+    return out

@@ -129,6 +129,16 @@ class EspeakEngine:
 
     # -- synthesis ---------------------------------------------------------------------------------------
 
+    def phonemes(self, text: str, language: str) -> list[str]:
+        """IPA phonemes of `text` as espeak-ng would say it (stress marks attached), without synthesising."""
+        voice = self._voice_for_language(language)
+        if voice is None:
+            raise UnsupportedLanguage(language)
+        with _lock:
+            if self._lib.espeak_SetVoiceByName(voice.identifier.encode()) != lib_api.EE_OK:
+                raise UnsupportedLanguage(language)
+            return lib_api.text_to_phonemes(self._lib, _printable(text))
+
     def synthesize(self, text: str, settings: VoiceSettings) -> Utterance:
         if not text or not text.strip():
             raise EmptyText()

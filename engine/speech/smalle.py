@@ -22,7 +22,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from engine.errors import EmptyText, InvalidInput, ModelMissing, UnknownVoice, UnsupportedLanguage
-from engine.models.smalle.codec import CODEC_FRAME_RATE, AudioCodec
+from engine.models.smalle.codec import CODEC_FRAME_RATE, AudioCodec, load_codec
 from engine.models.smalle.convert import load_model, load_text_tokenizer, missing_files
 from engine.models.smalle.errors import CheckpointMismatch, SmallEWeightsMissing, UnsupportedText
 from engine.models.smalle.generate import Generator, Request
@@ -103,6 +103,8 @@ class SmallESpeechEngine:
     # -- SpeechEngine -------------------------------------------------------------------------------------
 
     def voices(self) -> list[VoiceInfo]:
+        if not available(self.models_dir):
+            return []  # not installed: offer nothing rather than a voice that cannot speak
         found = [VoiceInfo(DEFAULT_VOICE, "SMALL-E (LibriLight reader)", "en", self.name)]
         folder = model_dir(self.models_dir) / "voices"
         if folder.is_dir():
@@ -203,10 +205,17 @@ class SmallESpeechEngine:
 
     def _codec(self) -> AudioCodec:
         if self.codec is None:
-            raise ModelMissing(
-                "The SMALL-E voice needs the EnCodec and Vocos codec weights. Add them with "
-                "`avatarlab models import smalle --encodec ... --vocos ...`."
-            )
+            try:
+                self.codec = load_codec(model_dir(self.models_dir), self.device)
+            except SmallEWeightsMissing as exc:
+                raise ModelMissing(
+                    "The SMALL-E voice needs the EnCodec and Vocos codec weights. Add them with "
+                    "`avatarlab models import smalle --encodec ... --vocos ...`."
+                ) from exc
+            except CheckpointMismatch as exc:
+                raise ModelMissing(
+                    f"The SMALL-E codec weights are damaged ({exc}); import them again."
+                ) from exc
         return self.codec
 
     def _prompt(self, voice: str) -> tuple[torch.Tensor | None, str]:

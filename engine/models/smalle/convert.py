@@ -28,6 +28,7 @@ from engine.models.smalle.errors import CheckpointMismatch, SmallEWeightsMissing
 from engine.models.smalle.model import SmallE
 from engine.models.smalle.rotary import rotary_freqs
 from engine.models.smalle.tokenizer import BpeTokenizer, TextTokenizer, load_tokenizer
+from engine.models.smalle.weights import check_state_dict
 
 WEIGHTS_FILE, CONFIG_FILE, TOKENIZER_FILE = "model.safetensors", "config.json", "tokenizer.json"
 MODEL_FILES = (WEIGHTS_FILE, CONFIG_FILE, TOKENIZER_FILE)
@@ -158,7 +159,7 @@ def convert_checkpoint(checkpoint: Path, tokenizer: Path, out_dir: Path, progres
     weights = _check_freqs(sd)
     with torch.device("meta"):
         expected = SmallE(cfg).state_dict()
-    _compare(weights, expected, checkpoint.name)
+    check_state_dict(weights, expected, checkpoint.name, "SMALL-E")
     if not tokenizer.is_file():
         raise CheckpointMismatch(f"tokenizer {tokenizer} does not exist")
     tok = BpeTokenizer.from_file(tokenizer)
@@ -193,25 +194,6 @@ def _replace_dir(staging: Path, out_dir: Path) -> None:
         staging.rename(out_dir)
 
 
-def _compare(weights: dict[str, torch.Tensor], expected: dict[str, torch.Tensor], name: str) -> None:
-    missing = sorted(set(expected) - set(weights))
-    extra = sorted(set(weights) - set(expected))
-    wrong = [
-        f"{k} {list(weights[k].shape)} (expected {list(v.shape)})"
-        for k, v in expected.items()
-        if k in weights and weights[k].shape != v.shape
-    ]
-    problems = []
-    if missing:
-        problems.append(f"missing {len(missing)} tensors, e.g. {', '.join(missing[:3])}")
-    if extra:
-        problems.append(f"{len(extra)} unexpected tensors, e.g. {', '.join(extra[:3])}")
-    if wrong:
-        problems.append(f"wrong shapes: {'; '.join(wrong[:3])}")
-    if problems:
-        raise CheckpointMismatch(f"{name} does not fit the SMALL-E architecture: {'; '.join(problems)}")
-
-
 def missing_files(model_dir: Path) -> list[str]:
     return [f for f in MODEL_FILES if not (Path(model_dir) / f).is_file()]
 
@@ -231,7 +213,7 @@ def load_model(
         raise CheckpointMismatch(f"{model_dir / WEIGHTS_FILE} is damaged: {exc}") from exc
     with torch.device("meta"):
         model = SmallE(cfg)
-    _compare(weights, model.state_dict(), WEIGHTS_FILE)
+    check_state_dict(weights, model.state_dict(), WEIGHTS_FILE, "SMALL-E")
     model.load_state_dict(weights, assign=True)
     # Non-persistent buffers (rotary tables) were created on meta: rebuild them for real.
     for module in model.modules():
@@ -254,15 +236,16 @@ def import_smalle(
     vocos: Path | None = None,
     progress: bool = True,
 ) -> Path:
-    """What `avatarlab models import smalle` runs: convert into <models_dir>/smalle and copy the codec
-    weights (used as they are by the codec) into <models_dir>/smalle/codec/."""
+    """What `avatarlab models import smalle` runs: convert into <models_dir>/smalle and, when both are
+    given, the EnCodec and Vocos weights into <models_dir>/smalle/codec/ (the codec is needed to speak)."""
+    from engine.models.smalle.codec import import_codec
+
     for label, path in (("EnCodec", encodec), ("Vocos", vocos)):
         if path is not None and not Path(path).is_file():
             raise CheckpointMismatch(f"{label} weights {path} do not exist")
+    if (encodec is None) != (vocos is None):
+        raise CheckpointMismatch("the codec needs both files: pass --encodec and --vocos together")
     out = convert_checkpoint(Path(checkpoint), Path(tokenizer), Path(models_dir) / "smalle", progress)
-    codec_dir = out / "codec"
-    for path in (encodec, vocos):
-        if path is not None:
-            codec_dir.mkdir(exist_ok=True)
-            shutil.copyfile(path, codec_dir / Path(path).name)
+    if encodec is not None and vocos is not None:
+        import_codec(Path(encodec), Path(vocos), out)
     return out

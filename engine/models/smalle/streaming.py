@@ -1,7 +1,8 @@
 """Streaming audio: decode each new chunk of codes as it arrives.
 
-The codec's decoder is convolutional, so a chunk decoded alone would click at its edges. Each chunk is
-decoded together with the last `context` frames before it and only the new samples are emitted.
+The codec's decoder is convolutional, so a chunk decoded alone would click at its edges. A codec with its
+own stream (EnCodec + Vocos: exact, with a small look-ahead) is used as is; otherwise each chunk is decoded
+together with the last `context` frames before it and only the new samples are emitted.
 """
 
 from __future__ import annotations
@@ -19,6 +20,17 @@ def stream_audio(
     gen: Generator, request: Request, codec: AudioCodec, context: int = 8
 ) -> Iterator[np.ndarray]:
     """Yield float32 mono audio chunks (codec.sample_rate) for one request while it is generated."""
+    open_stream = getattr(codec, "stream", None)
+    if callable(open_stream):
+        stream = open_stream()
+        for codes in gen.stream(request):
+            wave = stream.push(codes)
+            if len(wave):
+                yield np.asarray(wave, dtype=np.float32).reshape(-1)
+        tail = stream.flush()
+        if len(tail):
+            yield np.asarray(tail, dtype=np.float32).reshape(-1)
+        return
     per_frame = codec.sample_rate // CODEC_FRAME_RATE
     history = torch.zeros(gen.model.cfg.n_quant, 0, dtype=torch.long)
     for codes in gen.stream(request):

@@ -30,7 +30,7 @@ def test_mp4_codecs_and_pixel_format(soft_clip: bytes) -> None:
     assert info.video and info.audio
     assert (info.video.codec, info.video.pix_fmt) == ("h264", "yuv420p")
     assert (info.video.width, info.video.height) == (160, 120)
-    assert (info.audio.codec, info.audio.sample_rate, info.audio.channels) == ("aac", 48_000, 1)
+    assert (info.audio.codec, info.audio.sample_rate, info.audio.channels) == ("aac", 24_000, 1)
 
 
 def test_video_lasts_as_long_as_the_audio(soft_clip: bytes) -> None:
@@ -167,3 +167,9 @@ def test_colours_survive_and_are_tagged_bt709() -> None:
         decoded = frame.to_ndarray(format="rgb24").astype(int)
     for x, colour in ((16, (200, 50, 30)), (48, (40, 160, 90)), (80, (235, 235, 235))):
         assert np.abs(decoded[32, x] - colour).max() <= 6
+
+
+def test_audio_at_an_unusual_rate_is_resampled_for_aac() -> None:
+    info = probe(encode_mp4(gradient_batches(25, 64, 64), FPS, tone(1.0, 11_000), 11_000))
+    assert info.audio and info.audio.sample_rate == 48_000
+    assert abs(info.audio.duration_s - 1.0) <= 1 / FPS

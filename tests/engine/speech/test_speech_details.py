@@ -39,3 +39,12 @@ def test_espeak_variant_changes_the_voice() -> None:
     female = tts.synthesize("Hello there, how are you?", VoiceSettings(voice="en-us+f3"))
     assert [w.label for w in male.words] == [w.label for w in female.words]
     assert not np.array_equal(male.audio[: len(female.audio)], female.audio[: len(male.audio)])
+
+
+def test_espeak_phonemises_without_synthesising() -> None:
+    from engine.speech import speech_engines
+
+    espeak = speech_engines.get("espeak")
+    assert espeak.phonemes("Hello world", "en-us") == ["h", "ə", "l", "ˈoʊ", "w", "ˈɜː", "l", "d"]
+    assert espeak.phonemes("Guten Morgen", "de")[:2] == ["ɡ", "ˈuː"]
+    assert espeak.phonemes("", "en") == []

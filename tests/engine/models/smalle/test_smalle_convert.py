@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from engine.models.smalle.codec import load_codec
 from engine.models.smalle.config import GLA_60, SmallEConfig
 from engine.models.smalle.convert import (
     MODEL_FILES,
@@ -17,6 +18,7 @@ from engine.models.smalle.errors import CheckpointMismatch, SmallEWeightsMissing
 from engine.models.smalle.model import SmallE
 
 from .smalle_helpers import official_state_dict, write_bpe_tokenizer
+from .test_codec_layouts import TINY_ENCODEC, TINY_VOCOS, official_encodec, official_vocos
 
 SMALL = SmallEConfig(
     d_model=48, d_context=64, enc_layers=2, enc_heads=4, gla_layers=2, gla_heads=2, d_blind=16, pos_heads=2
@@ -117,17 +119,20 @@ def test_rejects_a_tokenizer_of_the_wrong_size(tmp_path: Path) -> None:
         convert_checkpoint(ckpt, small_tok, tmp_path / "out", progress=False)
 
 
-def test_import_replaces_an_existing_model_and_copies_codec_files(tmp_path: Path, bpe: Path) -> None:
+def test_import_replaces_an_existing_model_and_converts_codec_files(tmp_path: Path, bpe: Path) -> None:
     models = tmp_path / "models"
     ckpt = _save(tmp_path / "c.pt", {"model": official_state_dict(SMALL)})
     encodec = tmp_path / "encodec_24khz.th"
-    encodec.write_bytes(b"codec weights")
-    import_smalle(ckpt, bpe, models, encodec=encodec, progress=False)
-    out = import_smalle(ckpt, bpe, models, encodec=encodec, progress=False)
-    assert (out / "codec" / "encodec_24khz.th").read_bytes() == b"codec weights"
+    official_encodec(encodec, **TINY_ENCODEC)
+    vocos, _, _ = official_vocos(tmp_path / "vocos", **TINY_VOCOS)
+    import_smalle(ckpt, bpe, models, encodec=encodec, vocos=vocos, progress=False)
+    out = import_smalle(ckpt, bpe, models, encodec=encodec, vocos=vocos, progress=False)
+    assert load_codec(out).n_q == 4
     assert sorted(p.name for p in models.iterdir()) == ["smalle"]
     with pytest.raises(CheckpointMismatch, match="Vocos"):
-        import_smalle(ckpt, bpe, models, vocos=tmp_path / "none.pt", progress=False)
+        import_smalle(ckpt, bpe, models, encodec=encodec, vocos=tmp_path / "none.pt", progress=False)
+    with pytest.raises(CheckpointMismatch, match="both"):
+        import_smalle(ckpt, bpe, models, encodec=encodec, progress=False)
 
 
 def test_load_model_names_the_missing_files(tmp_path: Path) -> None:
