@@ -13,12 +13,11 @@ import unicodedata
 from dataclasses import replace
 from typing import Any
 
-from storage.blobs import BlobStore
-from storage.models import FaceProfile, User, VoiceProfile
-
 from engine.errors import InvalidInput
 from engine.service.context import ServiceOptions
 from engine.types import CaptionMode, FaceSettings, OutputFormat, RenderRequest, VoiceSettings
+from storage.blobs import BlobStore
+from storage.models import FaceProfile, User, VoiceProfile
 
 AUTO_ENGINE = "auto"  # stored voice engine meaning "the default for the language"
 SPEC_VERSION = 1  # bump when rendering changes so old cache entries stop matching
