@@ -34,7 +34,10 @@ class ServiceOptions:
     shutdown_grace_s: float = 30.0  # how long a stopping worker lets its current job finish
     max_sample_s: float = 300.0  # longest voice sample accepted
     min_sample_s: float = 1.0
-    keepalive_s: float = 15.0  # SSE comment lines keep proxies from closing idle streams
+    keepalive_s: float = 15.0
+    job_retention_days: float = 7.0  # finished jobs and their clips are deleted after this
+    cache_days: float = 30.0  # clip-cache entries unused this long are deleted
+    housekeeping_interval_s: float = 3600.0  # SSE comment lines keep proxies from closing idle streams
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServiceOptions:

@@ -26,6 +26,7 @@ from engine.media.audio import decode_audio
 from engine.pipeline import Pipeline, SpeechReady, StageTimes
 from engine.service import engines
 from engine.service.context import ServiceContext
+from engine.service.housekeeping import sweep
 from engine.service.queue import clip_meta
 from engine.service.refs import encode_error
 from engine.service.specs import cache_key, final_kind, load_request, normalise_text, spec_hash, voice_spec
@@ -45,6 +46,7 @@ FACE_PREVIEW_TEXT = {
     "es": "¡Hola! Esta es mi nueva cara.",
     "fr": "Bonjour ! Voici mon nouveau visage.",
 }
+GONE = "Something this needed was deleted before I got to it. Please send it again."
 KINDS = ("render", "phrase", "prerender", "enrol_voice", "prepare_face")
 
 
@@ -77,6 +79,7 @@ class Worker:
         log.info("worker %s ready", self.id)
         stopping = asyncio.ensure_future(stop.wait())
         running: dict[asyncio.Future[None], Job] = {}
+        housekeeping = asyncio.ensure_future(self._housekeeping())
         try:
             while not stop.is_set():
                 job = await self._claim() if len(running) < self.concurrency else None
@@ -95,7 +98,16 @@ class Worker:
             await asyncio.gather(*(self._finish_or_release(t, j) for t, j in running.items()))
         finally:
             stopping.cancel()
+            housekeeping.cancel()
             self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def _housekeeping(self) -> None:
+        while True:
+            try:
+                await sweep(self.ctx)
+            except StorageError as exc:
+                log.warning("housekeeping failed: %s", exc)
+            await asyncio.sleep(self.ctx.options.housekeeping_interval_s)
 
     async def _finish_or_release(self, task: asyncio.Future[None], job: Job) -> None:
         grace = self.ctx.options.shutdown_grace_s
@@ -156,7 +168,9 @@ class Worker:
             outcome = "lost"
             log.warning("job %s: lease lost to another worker; dropping this worker's result", job.id)
         except NotFoundError:
-            outcome = "gone"  # the person was forgotten (or the job purged) while it ran
+            # the person was forgotten (the job is gone with them) or something it needs was deleted
+            outcome = "gone"
+            await self._fail(job, encode_error("not_found", GONE), False)
         except Exception:
             outcome = "retry"
             log.exception("job %s (%s) failed unexpectedly", job.id, job.kind)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from engine.errors import NotFound
 from engine.service.client import EngineClient
+from engine.service.housekeeping import sweep
 from engine.service.queue import enqueue
 from engine.service.refs import job_public_id
 from engine.service.schema import Identity
@@ -40,3 +45,22 @@ async def test_event_stream_starts_with_the_place_in_the_queue(start_service: St
         first_event = await asyncio.wait_for(anext(events), 10)
         await events.aclose()
     assert first_event.name == "queued" and first_event.data == {"position": 1}
+
+
+async def test_housekeeping_deletes_old_jobs_and_their_clips(start_service: StartService) -> None:
+    service = await start_service()
+    async with EngineClient(service.url, TOKENS["telegram"]) as client:
+        alice = Identity("telegram", "5")
+        await client.update_profile(alice, engine="espeak")
+        job = await asyncio.wait_for(
+            client.wait((await client.render(alice, "Old news.", output="voice")).id), 60
+        )
+        assert job.state == "done" and job.voice is not None
+        kept = await sweep(service.ctx)  # nothing is old yet
+        assert kept.jobs_blobs == kept.cache_blobs == 0
+        await client.download(job.voice)
+        swept = await sweep(service.ctx, now=datetime.now(UTC) + timedelta(days=40))
+        assert swept.jobs_blobs + swept.cache_blobs >= 1
+        with pytest.raises(NotFound):
+            await client.job(job.id)
+    assert not [p for p in service.ctx.store.root.rglob("*") if p.is_file()]
