@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from engine.config import Settings
@@ -433,42 +433,43 @@ def _add_worker(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(run=_run_worker)
 
 
-def _run_service(start: Callable[[Settings], Coroutine[None, None, None]]) -> int:
+def _run_serve(args: argparse.Namespace) -> int:
     import asyncio
 
+    from engine.service.runner import serve, startup_summary
     from storage.errors import StorageError
 
     settings = Settings.load()
     try:
-        asyncio.run(start(settings))
-    except StorageError as exc:
+        asyncio.run(
+            serve(
+                settings,
+                host=args.host or settings.host,
+                port=settings.port if args.port is None else args.port,
+                with_worker=not args.no_worker,
+                ready=lambda info: print(startup_summary(info), flush=True),
+            )
+        )
+    except StorageError as exc:  # database unreachable or its schema can't be brought up to date
         print(f"avatarlab: {exc.message}", file=sys.stderr)
         return EXIT_USER_ERROR
     return 0
 
 
-def _run_serve(args: argparse.Namespace) -> int:
-    from engine.service.runner import serve, startup_summary
-
-    return _run_service(
-        lambda settings: serve(
-            settings,
-            host=args.host or settings.host,
-            port=settings.port if args.port is None else args.port,
-            with_worker=not args.no_worker,
-            ready=lambda info: print(startup_summary(info), flush=True),
-        )
-    )
-
-
 def _run_worker(args: argparse.Namespace) -> int:
-    from engine.service.runner import run_worker, startup_summary
+    import asyncio
 
-    return _run_service(
-        lambda settings: run_worker(
-            settings, worker_id=args.id, ready=lambda info: print(startup_summary(info), flush=True)
-        )
-    )
+    from engine.service.runner import run_worker, startup_summary
+    from storage.errors import StorageError
+
+    settings = Settings.load()
+    try:
+        announce = lambda info: print(startup_summary(info), flush=True)  # noqa: E731
+        asyncio.run(run_worker(settings, worker_id=args.id, ready=announce))
+    except StorageError as exc:
+        print(f"avatarlab: {exc.message}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    return 0
 
 
 COMMANDS.extend([_add_serve, _add_worker])
