@@ -263,7 +263,7 @@ def main() -> None:
     parser.add_argument("--output", choices=["voice", "video", "video_note"], default="voice")
     parser.add_argument("--engine", default="espeak", help="speech engine of the simulated people")
     parser.add_argument("--size", type=int, default=256, help="video size in pixels")
-    parser.add_argument("--think", type=float, default=2.0, help="mean seconds between a person's messages")
+    parser.add_argument("--think", type=float, default=10.0, help="mean seconds between a person's messages")
     parser.add_argument("--rate-limit", type=int, default=30, help="per-person messages per minute")
     parser.add_argument("--queue-limit", type=int, default=200)
     parser.add_argument("--workers", type=int, default=0, help="worker processes beside an API-only server")
