@@ -408,5 +408,72 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
 ]
 
 
+# --- serve / worker: the engine service (this block belongs to engine/service) ----------------------------
+
+
+def _add_serve(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "serve",
+        help="run the engine service: the HTTP API the bots use, with a worker",
+        description="Run the engine service (docs/service.md). Tokens: AVATARLAB_API_TOKENS.",
+    )
+    p.add_argument("--host", default=None, help="address to listen on (default: AVATARLAB_HOST, 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port (default: AVATARLAB_PORT, 8750)")
+    p.add_argument("--no-worker", action="store_true", help="API only; run `avatarlab worker` separately")
+    p.set_defaults(run=_run_serve)
+
+
+def _add_worker(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "worker",
+        help="run a render worker against the shared database",
+        description="Claim and render queued jobs (several workers may share one PostgreSQL database).",
+    )
+    p.add_argument("--id", default=None, help="worker id shown in logs and job leases (default: host-pid)")
+    p.set_defaults(run=_run_worker)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from engine.service.runner import serve, startup_summary
+    from storage.errors import StorageError
+
+    settings = Settings.load()
+    try:
+        asyncio.run(
+            serve(
+                settings,
+                host=args.host or settings.host,
+                port=settings.port if args.port is None else args.port,
+                with_worker=not args.no_worker,
+                ready=lambda info: print(startup_summary(info), flush=True),
+            )
+        )
+    except StorageError as exc:  # database unreachable or its schema can't be brought up to date
+        print(f"avatarlab: {exc.message}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    return 0
+
+
+def _run_worker(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from engine.service.runner import run_worker, startup_summary
+    from storage.errors import StorageError
+
+    settings = Settings.load()
+    try:
+        announce = lambda info: print(startup_summary(info), flush=True)  # noqa: E731
+        asyncio.run(run_worker(settings, worker_id=args.id, ready=announce))
+    except StorageError as exc:
+        print(f"avatarlab: {exc.message}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    return 0
+
+
+COMMANDS.extend([_add_serve, _add_worker])
+
+
 if __name__ == "__main__":
     sys.exit(main())
