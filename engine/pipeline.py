@@ -8,7 +8,6 @@ while the video is still being made.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -19,8 +18,8 @@ from engine.config import Settings, get_settings
 from engine.errors import ModelMissing
 from engine.face import engine_for as face_engine_for
 from engine.face.base import FaceEngine
-from engine.media.captions import CaptionBurner, cues_from_words, to_srt, to_vtt
-from engine.media.encode import VIDEO_NOTE_MAX_SIDE, encode_mp4, encode_voice
+from engine.media.captions import cues_from_words, to_srt, to_vtt
+from engine.media.encode import encode_mp4, encode_video_note, encode_voice
 from engine.speech import engine_for as speech_engine_for
 from engine.text import prepare_text
 from engine.types import (
@@ -36,6 +35,9 @@ from engine.types import (
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]  # (frames done, frames total)
+
+# Telegram rejects video notes of 640 px and more; 512 keeps them sharp and quick to render.
+VIDEO_NOTE_SIDE = 512
 
 
 @dataclass(frozen=True)
@@ -123,22 +125,22 @@ class Pipeline:
         times: StageTimes | None = None,
     ) -> Clip:
         face = request.face
-        if request.output is OutputFormat.VIDEO_NOTE and face.size > VIDEO_NOTE_MAX_SIDE:
-            face = replace(face, size=VIDEO_NOTE_MAX_SIDE)
+        note = request.output is OutputFormat.VIDEO_NOTE
+        if note and face.size > VIDEO_NOTE_SIDE:
+            face = replace(face, size=VIDEO_NOTE_SIDE)
         engine, face = self.face_engine(face)
         cues = cues_from_words(utterance.words, utterance.text)
         total = engine.frame_count(utterance, face)
-        frames = _timed(engine.render(utterance, face), "face", times)
-        if request.captions is CaptionMode.BURN:
-            frames = _burn(frames, CaptionBurner(cues, face.size, face.size), face.fps)
-        frames = _progress(frames, total, progress)
+        frames = _progress(_timed(engine.render(utterance, face), "face", times), total, progress)
         start = time.perf_counter()
-        data = encode_mp4(
+        encode = encode_video_note if note else encode_mp4
+        data = encode(
             frames,
             face.fps,
             utterance.audio,
             utterance.sample_rate,
-            captions=cues if request.captions is CaptionMode.SOFT else None,
+            captions=cues,
+            caption_mode=request.captions,
             size_limit_bytes=request.size_limit_bytes,
             language=utterance.language,
         )
@@ -186,10 +188,6 @@ class Pipeline:
         return final
 
 
-def frame_count(duration_s: float, fps: int) -> int:
-    return max(1, math.ceil(duration_s * fps - 1e-6))
-
-
 def _timed(frames: Iterator[np.ndarray], stage: str, times: StageTimes | None) -> Iterator[np.ndarray]:
     if times is None:
         yield from frames
@@ -201,14 +199,6 @@ def _timed(frames: Iterator[np.ndarray], stage: str, times: StageTimes | None) -
         if batch is None:
             return
         yield batch
-
-
-def _burn(frames: Iterator[np.ndarray], burner: CaptionBurner, fps: int) -> Iterator[np.ndarray]:
-    index = 0
-    for batch in frames:
-        times_s = (index + np.arange(len(batch))) / fps
-        yield burner.burn(batch, times_s)
-        index += len(batch)
 
 
 def _progress(frames: Iterator[np.ndarray], total: int, callback: ProgressCallback | None) -> Iterator[np.ndarray]:
