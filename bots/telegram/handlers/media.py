@@ -1,0 +1,84 @@
+"""Files people send: a photo becomes their face, a recording becomes part of their voice. Each needs the
+matching consent first; an upload that arrives before it is kept until the person agrees."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bots.common import messages
+from bots.common.consent import CONSENT_PROMPTS, CONSENT_TEXTS, FACE_ANIMATION, VOICE_CLONING
+from bots.telegram import callbacks as cb
+from bots.telegram import keyboards
+from bots.telegram.dedup import message_key
+from bots.telegram.handlers.common import Context, reply, show, who
+from bots.telegram.handlers.face import prepare_photo
+from bots.telegram.handlers.voice import enrol_sample
+from bots.telegram.state import get_state
+from bots.telegram.uploads import Upload, upload_of
+
+PURPOSE = {"image": FACE_ANIMATION, "audio": VOICE_CLONING}
+ASK = {FACE_ANIMATION: messages.FACE_NEEDS_CONSENT, VOICE_CLONING: messages.VOICE_NEEDS_CONSENT}
+PENDING_KEY = "pending_uploads"  # user_data: purpose → the upload waiting for consent
+
+
+async def on_file(update: Update, context: Context) -> None:
+    message = update.effective_message
+    if message is None or update.effective_user is None:
+        return
+    if not get_state(context).seen.first_time(message_key(message.chat.id, message.message_id)):
+        return
+    upload = upload_of(message)  # raises UnsupportedMedia for other files (the error handler answers)
+    if upload is None:
+        return
+    purpose = PURPOSE[upload.kind]
+    profile = await get_state(context).client.profile(who(update))
+    if not profile.has_consent(purpose):
+        context.user_data.setdefault(PENDING_KEY, {})[purpose] = upload
+        text = f"{ASK[purpose]}\n\n{CONSENT_PROMPTS[purpose]}"
+        await reply(update, text, keyboards.consent(purpose))
+        return
+    await _use(update, context, upload)
+
+
+async def _use(update: Update, context: Context, upload: Upload) -> None:
+    if upload.kind == "image":
+        await prepare_photo(update, context, upload)
+    else:
+        await enrol_sample(update, context, upload)
+
+
+async def on_consent(update: Update, context: Context) -> None:
+    query = update.callback_query
+    _, args = cb.parse(query.data)
+    await query.answer()
+    if len(args) != 2 or args[0] not in CONSENT_TEXTS:
+        return
+    purpose, agreed = args[0], args[1] == "yes"
+    pending = context.user_data.setdefault(PENDING_KEY, {}).pop(purpose, None)
+    if not agreed:
+        await show(query, messages.CANCELLED)
+        return
+    await get_state(context).client.grant_consent(who(update), purpose, CONSENT_TEXTS[purpose])
+    if pending is not None:
+        await show(query, messages.CONSENT_THANKS)
+        await _use(update, context, pending)
+        return
+    after = messages.FACE_SEND_PHOTO if purpose == FACE_ANIMATION else messages.VOICE_SEND_SAMPLES
+    await show(query, f"{messages.CONSENT_THANKS}\n{after}")
+
+
+def register(app: Application) -> None:
+    files = (
+        filters.PHOTO
+        | filters.VOICE
+        | filters.AUDIO
+        | filters.VIDEO
+        | filters.VIDEO_NOTE
+        | filters.Document.ALL
+        | filters.Sticker.ALL
+        | filters.ANIMATION
+    )
+    # Only in a private chat: in a group, a photo or recording is usually not meant for the bot.
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & files, on_file))
+    app.add_handler(CallbackQueryHandler(on_consent, pattern=f"^{cb.CONSENT}:"))
