@@ -35,7 +35,7 @@ class RetryQueue:
         """
         if self._closed or key in self._tasks:
             return False
-        delay = self.base_delay_s if first_delay_s is None else first_delay_s
+        delay = min(self.max_delay_s, self.base_delay_s if first_delay_s is None else first_delay_s)
         task = asyncio.create_task(self._retry(key, work, give_up, delay), name=f"retry-{key}")
         self._tasks[key] = task
         task.add_done_callback(lambda _t: self._tasks.pop(key, None))

@@ -15,7 +15,8 @@ from bots.telegram.handlers.common import Context, reply, show, who
 from bots.telegram.handlers.face import prepare_photo
 from bots.telegram.handlers.voice import enrol_sample
 from bots.telegram.state import get_state
-from bots.telegram.uploads import Upload, upload_of
+from bots.telegram.uploads import DOWNLOAD_LIMIT, Upload, upload_of
+from engine.errors import MediaTooLarge
 
 PURPOSE = {"image": FACE_ANIMATION, "audio": VOICE_CLONING}
 ASK = {FACE_ANIMATION: messages.FACE_NEEDS_CONSENT, VOICE_CLONING: messages.VOICE_NEEDS_CONSENT}
@@ -31,6 +32,8 @@ async def on_file(update: Update, context: Context) -> None:
     upload = upload_of(message)  # raises UnsupportedMedia for other files (the error handler answers)
     if upload is None:
         return
+    if upload.size is not None and upload.size > DOWNLOAD_LIMIT:
+        raise MediaTooLarge(messages.FILE_TOO_BIG)  # say so at once, before any consent question
     purpose = PURPOSE[upload.kind]
     profile = await get_state(context).client.profile(who(update))
     if not profile.has_consent(purpose):
