@@ -55,6 +55,7 @@ class Call:
     files: dict[str, Upload]
     at: float  # time.monotonic() when it arrived
     answered: int = 200
+    result: Any = None  # what the stand-in answered (a Message for the send* methods)
 
 
 @dataclass
@@ -160,11 +161,13 @@ class StandInBotAPI:
             return _ok(await self._get_updates(params))
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
-            return _ok(True)  # setMyCommands, sendChatAction, answerCallbackQuery, deleteWebhook, …
+            call.result = True  # setMyCommands, sendChatAction, answerCallbackQuery, deleteWebhook, …
+            return _ok(True)
         result = handler(params, files)
         if isinstance(result, web.Response):
             call.answered = result.status
             return result
+        call.result = result
         return _ok(result)
 
     async def _file(self, request: web.Request) -> web.StreamResponse:

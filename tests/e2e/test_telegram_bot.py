@@ -1,0 +1,254 @@
+"""End to end: the real Telegram Application (polling) against the stand-in Bot API on 127.0.0.1, the real
+engine service on 127.0.0.1, and real media. The tests script updates and check what the bot sends."""
+
+from __future__ import annotations
+
+import io
+import socket
+import zipfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip(
+    "engine.service.runner",
+    reason="the engine service is not importable in this checkout",
+    exc_type=ImportError,
+)
+
+from bots.common import messages
+from bots.common.consent import FACE_ANIMATION, VOICE_CLONING
+from tests.bots.telegram import updates
+from tests.bots.telegram.botapi import StandInBotAPI
+from tests.bots.telegram.engine_service import TOKEN, engine_service
+from tests.bots.telegram.harness import running_bot
+from tests.bots.telegram.media import probe, voice_note_from
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+async def botapi() -> AsyncIterator[StandInBotAPI]:
+    server = StandInBotAPI()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[str]:
+    async with engine_service(tmp_path / "engine") as url:
+        yield url
+
+
+def buttons(call: Any) -> dict[str, str]:
+    """callback_data → label of the inline keyboard a call carried."""
+    markup = call.params.get("reply_markup") or {}
+    return {b["callback_data"]: b["text"] for row in markup.get("inline_keyboard", []) for b in row}
+
+
+def last_text(botapi: StandInBotAPI) -> Any:
+    return botapi.sent("sendMessage", "editMessageText")[-1]
+
+
+async def tap(botapi: StandInBotAPI, call: Any, data: str, expect: str = "editMessageText") -> Any:
+    """Tap the button `data` under the message the bot sent in `call`; returns the bot's next `expect`."""
+    assert data in buttons(call), f"no button {data!r} in {buttons(call)}"
+    before = len(botapi.sent(expect))
+    botapi.push(updates.callback(data, on=call.result))
+    return (await botapi.wait_sent(expect, before + 1))[-1]
+
+
+async def onboard(botapi: StandInBotAPI) -> None:
+    """/start, English, an espeak voice (the quickest engine on a CPU)."""
+    botapi.push(updates.command("start"))
+    welcome = (await botapi.wait_sent("sendMessage"))[-1]
+    assert welcome.params["text"] == messages.WELCOME
+    voices = await tap(botapi, welcome, "lang:1:en")
+    espeak = next((d for d in buttons(voices) if d.startswith("vset:1:espeak:")), None)
+    assert espeak is not None, f"no espeak voice offered: {buttons(voices)}"
+    ready = await tap(botapi, voices, espeak)
+    assert ready.params["text"].endswith(messages.READY)
+
+
+async def settings(botapi: StandInBotAPI, data: str) -> None:
+    botapi.push(updates.command("settings"))
+    menu = (await botapi.wait_sent("sendMessage"))[-1]
+    await tap(botapi, menu, data)
+
+
+async def test_a_message_comes_back_as_voice_then_video(botapi: StandInBotAPI, engine: str) -> None:
+    async with running_bot(botapi, engine, TOKEN):
+        await onboard(botapi)
+        botapi.fail_next("sendVoice", retry_after=1)  # Telegram's flood control, once
+        text = "Hello! Could you open the window, please?"
+        update = updates.text(text)
+        botapi.push(update)
+        videos = await botapi.wait_sent("sendVideo")
+        botapi.push(update)  # re-delivered: must not produce a second clip
+        botapi.push(updates.command("help"))
+        await botapi.wait_for(lambda _c: last_text(botapi).params["text"].startswith("Type a message"))
+
+    voice_tries = [c for c in botapi.calls if c.method == "sendVoice"]
+    assert [c.answered for c in voice_tries] == [429, 200]
+    assert voice_tries[1].at - voice_tries[0].at >= 0.95
+    voice, video = voice_tries[1], videos[0]
+    assert len(botapi.sent("sendVoice")) == 1 and len(botapi.sent("sendVideo")) == 1
+    assert voice.at < video.at
+    # What the person sees: the text in both captions, a button to keep it as a phrase.
+    assert voice.params["caption"] == text and video.params["caption"] == text
+    assert "save" in buttons(voice)
+    assert video.params["supports_streaming"] == "true"
+    # Real media: an OGG/Opus voice note and an H.264/AAC MP4 of about the same length.
+    heard, seen = probe(voice.files["voice"].data), probe(video.files["video"].data)
+    assert heard.container == "ogg" and heard.audio_codec == "opus" and 1.0 < heard.duration_s < 10
+    assert seen.video_codec == "h264" and seen.audio_codec == "aac" and "mp4" in seen.container
+    assert abs(seen.duration_s - heard.duration_s) < 0.5
+    assert int(voice.params["duration"]) == round(heard.duration_s)
+    assert (int(video.params["width"]), int(video.params["height"])) == (seen.width, seen.height)
+    # The "recording voice" action came first, then "sending video", while the clip was made.
+    actions = [c.params["action"] for c in botapi.sent("sendChatAction") if c.at < video.at]
+    assert actions[0] == "record_voice" and "upload_video" in actions
+
+
+async def test_phrase_book_one_tap_and_inline(botapi: StandInBotAPI, engine: str) -> None:
+    async with running_bot(botapi, engine, TOKEN):
+        await onboard(botapi)
+        await settings(botapi, "set:output:voice")
+        botapi.push(updates.text("I need a break, please."))
+        spoken = await botapi.wait_sent("sendVoice")
+        saved = await tap(botapi, spoken[-1], "save", expect="answerCallbackQuery")
+        assert saved.params["text"].startswith("Saved")
+        botapi.push(updates.command("save", "Thank you very much."))
+        await botapi.wait_for(lambda _c: last_text(botapi).params["text"].startswith("Saved"))
+
+        botapi.push(updates.command("phrases"))
+        book = (await botapi.wait_sent("sendMessage"))[-1]
+        labels = buttons(book)
+        assert list(labels.values())[:2] == ["I need a break, please.", "Thank you very much."]
+        say_first = next(d for d, label in labels.items() if label.startswith("I need"))
+        # Before the phrase was ever sent, inline mode can only offer it as text.
+        botapi.push(updates.inline("break"))
+        first_answer = (await botapi.wait_sent("answerInlineQuery"))[-1]
+        await tap(botapi, book, say_first, expect="sendVoice")
+        botapi.push(updates.inline("break"))
+        second_answer = (await botapi.wait_sent("answerInlineQuery", 2))[-1]
+
+        # Reorder: move the second phrase up, then delete it.
+        edit = await tap(botapi, book, "pedit:edit")
+        second_id = next(d for d, label in labels.items() if label.startswith("Thank")).split(":")[1]
+        moved = await tap(botapi, edit, f"pmove:{second_id}:-1")
+        assert next(label for d, label in buttons(moved).items() if d.startswith("say:")).startswith("Thank")
+        after_delete = await tap(botapi, moved, f"pdel:{second_id}")
+        assert not any(label.startswith("Thank") for label in buttons(after_delete).values())
+
+    phrase_voice = botapi.sent("sendVoice")[-1]
+    assert phrase_voice.params["caption"] == "I need a break, please."
+    assert probe(phrase_voice.files["voice"].data).audio_codec == "opus"
+    kinds = [(r["type"], r.get("title")) for r in first_answer.params["results"]]
+    assert kinds == [("article", "Say: break"), ("article", "I need a break, please.")]
+    cached = second_answer.params["results"][1]
+    assert cached["type"] == "voice" and cached["voice_file_id"] == phrase_voice.result["voice"]["file_id"]
+    assert first_answer.params["is_personal"] in (True, "true", "True")
+
+
+async def test_video_notes_and_long_messages_in_several_clips(botapi: StandInBotAPI, engine: str) -> None:
+    sentence = "This is a longer message with several sentences, so that it needs more than one clip."
+    text = " ".join([sentence] * 4)  # 4 × 86 characters: two clips of at most 300
+    async with running_bot(botapi, engine, TOKEN):
+        await onboard(botapi)
+        await settings(botapi, "set:output:video_note")
+        botapi.push(updates.text(text))
+        notes = await botapi.wait_sent("sendVideoNote", 2, timeout=90)
+    voices = botapi.sent("sendVoice")
+    assert len(voices) == 2 and len(notes) == 2
+    assert " ".join(v.params["caption"] for v in voices) == text
+    assert all(len(v.params["caption"]) <= 1024 for v in voices)
+    assert voices[0].at < notes[0].at < voices[1].at < notes[1].at  # in order, voice first
+    for note in notes:
+        seen = probe(note.files["video_note"].data)
+        assert seen.width == seen.height <= 640 and int(note.params["length"]) == seen.width
+        assert seen.video_codec == "h264" and 0 < seen.duration_s <= 60
+    assert "record_video_note" in [c.params["action"] for c in botapi.sent("sendChatAction")]
+
+
+async def test_photo_and_voice_uploads_need_consent_and_get_kind_errors(
+    botapi: StandInBotAPI, engine: str, shared_data: Path
+) -> None:
+    face = (shared_data / "images" / "sadtalker_happy.png").read_bytes()
+    dog = (shared_data / "images" / "liveportrait_s25_dog_noface.jpg").read_bytes()
+    recording = voice_note_from(shared_data / "audio" / "LJ001-0004.wav")
+    botapi.add_file("face", face)
+    botapi.add_file("dog", dog)
+    botapi.add_file("rec", recording)
+    botapi.add_file("junk", b"OggS" + bytes(range(256)) * 8)
+    async with running_bot(botapi, engine, TOKEN):
+        await onboard(botapi)
+        botapi.push(updates.photo("face", len(face), 256, 256))
+        ask = (await botapi.wait_sent("sendMessage"))[-1]
+        assert ask.params["text"].startswith(messages.FACE_NEEDS_CONSENT)
+        await tap(botapi, ask, f"consent:{FACE_ANIMATION}:yes")
+        preview = (await botapi.wait_sent("sendVideo", timeout=90))[-1]
+
+        botapi.push(updates.photo("dog", len(dog), 512, 512))
+        await botapi.wait_for(
+            lambda _c: (
+                "face" in last_text(botapi).params["text"].lower()
+                and last_text(botapi).params["text"] != messages.FACE_WORKING
+            )
+        )
+        no_face = last_text(botapi).params["text"]
+
+        botapi.push(updates.voice("rec", len(recording), duration=5))
+        ask = (await botapi.wait_sent("sendMessage"))[-1]
+        assert ask.params["text"].startswith(messages.VOICE_NEEDS_CONSENT)
+        await tap(botapi, ask, f"consent:{VOICE_CLONING}:yes")
+        await botapi.wait_for(
+            lambda _c: last_text(botapi).params["text"].startswith(messages.VOICE_SAMPLE_ADDED)
+        )
+
+        botapi.push(updates.voice("junk", 2052, duration=3))
+        await botapi.wait_for(lambda _c: last_text(botapi).params["text"] == messages.UNREADABLE_AUDIO)
+
+    assert preview.params["caption"].startswith(messages.FACE_READY)
+    seen = probe(preview.files["video"].data)
+    assert seen.video_codec == "h264" and seen.duration_s > 0.5
+    assert "couldn't find a face" in no_face
+
+
+async def test_engine_down_then_back_the_clip_still_arrives(botapi: StandInBotAPI, tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    from bots.telegram.retry import RetryQueue
+
+    retry = RetryQueue(base_delay_s=0.2, max_delay_s=1.0, max_attempts=60)
+    async with running_bot(botapi, f"http://127.0.0.1:{port}", TOKEN, retry=retry):
+        botapi.push(updates.text("Are we there yet?"))
+        told = (await botapi.wait_sent("sendMessage"))[-1]
+        assert told.params["text"] == messages.BUSY
+        async with engine_service(tmp_path / "engine", port=port):
+            await botapi.wait_sent("sendVideo", timeout=90)
+    assert len(botapi.sent("sendVoice")) == 1
+    assert [c.params["text"] for c in botapi.sent("sendMessage")] == [messages.BUSY]
+
+
+async def test_export_and_forget(botapi: StandInBotAPI, engine: str) -> None:
+    async with running_bot(botapi, engine, TOKEN):
+        await onboard(botapi)
+        botapi.push(updates.command("save", "See you tomorrow."))
+        await botapi.wait_for(lambda _c: last_text(botapi).params["text"].startswith("Saved"))
+        botapi.push(updates.command("export"))
+        export = (await botapi.wait_sent("sendDocument"))[-1]
+        botapi.push(updates.command("forget"))
+        ask = (await botapi.wait_sent("sendMessage"))[-1]
+        assert ask.params["text"] == messages.FORGET_ASK
+        done = await tap(botapi, ask, "forget:yes")
+        botapi.push(updates.command("phrases"))
+        await botapi.wait_for(lambda _c: last_text(botapi).params["text"] == messages.PHRASES_EMPTY)
+    with zipfile.ZipFile(io.BytesIO(export.files["document"].data)) as archive:
+        assert archive.namelist()
+        assert any(b"See you tomorrow." in archive.read(name) for name in archive.namelist())
+    assert done.params["text"] == messages.FORGOTTEN
