@@ -9,11 +9,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bots.common import messages
 from bots.common.formatting import phrase_label, short
 from bots.common.languages import LANGUAGES
+from bots.common.voices import preset_voices
 from bots.telegram import callbacks as cb
 from engine.service.schema import Phrase
 from engine.speech.base import VoiceInfo
-
-MAX_VOICE_BUTTONS = 8
 
 
 def _button(label: str, verb: str, *args: object) -> InlineKeyboardButton | None:
@@ -31,9 +30,11 @@ def languages(onboarding: bool) -> InlineKeyboardMarkup:
     return _rows([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
-def voices(options: Sequence[VoiceInfo], onboarding: bool) -> InlineKeyboardMarkup:
-    rows = [[_button(short(v.name, 30), cb.VOICE_SET, int(onboarding), v.engine, v.id)] for v in options]
-    return _rows(rows[:MAX_VOICE_BUTTONS])
+def voices(options: Sequence[VoiceInfo], language: str, onboarding: bool) -> InlineKeyboardMarkup:
+    chosen = preset_voices(options, language)
+    return _rows(
+        [[_button(short(v.name, 40), cb.VOICE_SET, int(onboarding), v.engine, v.id)] for v in chosen]
+    )
 
 
 def voice_menu() -> InlineKeyboardMarkup:

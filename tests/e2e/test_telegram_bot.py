@@ -53,6 +53,15 @@ def last_text(botapi: StandInBotAPI) -> Any:
     return botapi.sent("sendMessage", "editMessageText")[-1]
 
 
+async def send(
+    botapi: StandInBotAPI, update: dict[str, Any], expect: str = "sendMessage", timeout: float = 60
+) -> Any:
+    """Deliver `update` and return the next `expect` call the bot makes after it."""
+    before = len(botapi.sent(expect))
+    botapi.push(update)
+    return (await botapi.wait_sent(expect, before + 1, timeout))[-1]
+
+
 async def tap(botapi: StandInBotAPI, call: Any, data: str, expect: str = "editMessageText") -> Any:
     """Tap the button `data` under the message the bot sent in `call`; returns the bot's next `expect`."""
     assert data in buttons(call), f"no button {data!r} in {buttons(call)}"
@@ -63,8 +72,7 @@ async def tap(botapi: StandInBotAPI, call: Any, data: str, expect: str = "editMe
 
 async def onboard(botapi: StandInBotAPI) -> None:
     """/start, English, an espeak voice (the quickest engine on a CPU)."""
-    botapi.push(updates.command("start"))
-    welcome = (await botapi.wait_sent("sendMessage"))[-1]
+    welcome = await send(botapi, updates.command("start"))
     assert welcome.params["text"] == messages.WELCOME
     voices = await tap(botapi, welcome, "lang:1:en")
     espeak = next((d for d in buttons(voices) if d.startswith("vset:1:espeak:")), None)
@@ -74,8 +82,7 @@ async def onboard(botapi: StandInBotAPI) -> None:
 
 
 async def settings(botapi: StandInBotAPI, data: str) -> None:
-    botapi.push(updates.command("settings"))
-    menu = (await botapi.wait_sent("sendMessage"))[-1]
+    menu = await send(botapi, updates.command("settings"))
     await tap(botapi, menu, data)
 
 
@@ -117,24 +124,20 @@ async def test_phrase_book_one_tap_and_inline(botapi: StandInBotAPI, engine: str
     async with running_bot(botapi, engine, TOKEN):
         await onboard(botapi)
         await settings(botapi, "set:output:voice")
-        botapi.push(updates.text("I need a break, please."))
-        spoken = await botapi.wait_sent("sendVoice")
-        saved = await tap(botapi, spoken[-1], "save", expect="answerCallbackQuery")
+        spoken = await send(botapi, updates.text("I need a break, please."), expect="sendVoice")
+        saved = await tap(botapi, spoken, "save", expect="answerCallbackQuery")
         assert saved.params["text"].startswith("Saved")
         botapi.push(updates.command("save", "Thank you very much."))
         await botapi.wait_for(lambda _c: last_text(botapi).params["text"].startswith("Saved"))
 
-        botapi.push(updates.command("phrases"))
-        book = (await botapi.wait_sent("sendMessage"))[-1]
+        book = await send(botapi, updates.command("phrases"))
         labels = buttons(book)
         assert list(labels.values())[:2] == ["I need a break, please.", "Thank you very much."]
         say_first = next(d for d, label in labels.items() if label.startswith("I need"))
         # Before the phrase was ever sent, inline mode can only offer it as text.
-        botapi.push(updates.inline("break"))
-        first_answer = (await botapi.wait_sent("answerInlineQuery"))[-1]
+        first_answer = await send(botapi, updates.inline("break"), expect="answerInlineQuery")
         await tap(botapi, book, say_first, expect="sendVoice")
-        botapi.push(updates.inline("break"))
-        second_answer = (await botapi.wait_sent("answerInlineQuery", 2))[-1]
+        second_answer = await send(botapi, updates.inline("break"), expect="answerInlineQuery")
 
         # Reorder: move the second phrase up, then delete it.
         edit = await tap(botapi, book, "pedit:edit")
@@ -186,11 +189,10 @@ async def test_photo_and_voice_uploads_need_consent_and_get_kind_errors(
     botapi.add_file("junk", b"OggS" + bytes(range(256)) * 8)
     async with running_bot(botapi, engine, TOKEN):
         await onboard(botapi)
-        botapi.push(updates.photo("face", len(face), 256, 256))
-        ask = (await botapi.wait_sent("sendMessage"))[-1]
+        ask = await send(botapi, updates.photo("face", len(face), 256, 256))
         assert ask.params["text"].startswith(messages.FACE_NEEDS_CONSENT)
         await tap(botapi, ask, f"consent:{FACE_ANIMATION}:yes")
-        preview = (await botapi.wait_sent("sendVideo", timeout=90))[-1]
+        preview = (await botapi.wait_sent("sendVideo", timeout=90))[-1]  # the first video of this chat
 
         botapi.push(updates.photo("dog", len(dog), 512, 512))
         await botapi.wait_for(
@@ -201,8 +203,7 @@ async def test_photo_and_voice_uploads_need_consent_and_get_kind_errors(
         )
         no_face = last_text(botapi).params["text"]
 
-        botapi.push(updates.voice("rec", len(recording), duration=5))
-        ask = (await botapi.wait_sent("sendMessage"))[-1]
+        ask = await send(botapi, updates.voice("rec", len(recording), duration=5))
         assert ask.params["text"].startswith(messages.VOICE_NEEDS_CONSENT)
         await tap(botapi, ask, f"consent:{VOICE_CLONING}:yes")
         await botapi.wait_for(
@@ -240,10 +241,8 @@ async def test_export_and_forget(botapi: StandInBotAPI, engine: str) -> None:
         await onboard(botapi)
         botapi.push(updates.command("save", "See you tomorrow."))
         await botapi.wait_for(lambda _c: last_text(botapi).params["text"].startswith("Saved"))
-        botapi.push(updates.command("export"))
-        export = (await botapi.wait_sent("sendDocument"))[-1]
-        botapi.push(updates.command("forget"))
-        ask = (await botapi.wait_sent("sendMessage"))[-1]
+        export = await send(botapi, updates.command("export"), expect="sendDocument")
+        ask = await send(botapi, updates.command("forget"))
         assert ask.params["text"] == messages.FORGET_ASK
         done = await tap(botapi, ask, "forget:yes")
         botapi.push(updates.command("phrases"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bots.common import messages
@@ -36,7 +36,7 @@ async def on_language(update: Update, context: Context) -> None:
         return
     voices = await client.voices(code)
     if voices:
-        await show(query, messages.PICK_VOICE, keyboards.voices(voices, onboarding=True))
+        await show(query, messages.PICK_VOICE, keyboards.voices(voices, code, onboarding=True))
     else:
         await show(query, f"{messages.NO_VOICES}\n\n{messages.READY}")
 
@@ -49,8 +49,18 @@ async def on_voice_set(update: Update, context: Context) -> None:
         return
     onboarding, engine, voice = args[0] == "1", args[1], ":".join(args[2:])
     await get_state(context).client.update_profile(who(update), engine=engine, voice=voice)
-    done = messages.VOICE_SET.format(voice=voice)
+    done = messages.VOICE_SET.format(voice=_button_label(query) or voice)
     await show(query, f"{done}\n\n{messages.READY}" if onboarding else done)
+
+
+def _button_label(query: CallbackQuery) -> str | None:
+    """The label of the tapped button (the voice's name, where the callback data only has its id)."""
+    markup = query.message.reply_markup if query.message is not None else None
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            if button.callback_data == query.data:
+                return button.text
+    return None
 
 
 def register(app: Application) -> None:

@@ -34,7 +34,11 @@ async def on_voice_menu(update: Update, context: Context) -> None:
     choice = args[0] if args else ""
     if choice == "presets":
         profile = await client.profile(identity)
-        await show(query, messages.VOICE_PICK, keyboards.voices(await client.voices(profile.language), False))
+        await show(
+            query,
+            messages.VOICE_PICK,
+            keyboards.voices(await client.voices(profile.language), profile.language, False),
+        )
     elif choice == "own":
         profile = await client.profile(identity)
         if profile.has_consent(VOICE_CLONING):

@@ -280,4 +280,8 @@ async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, 
             params[key] = json.loads(value)
         else:
             params[key] = value
+    # Files sent as "attach://<name>" are found under the parameter that refers to them.
+    for key, value in list(params.items()):
+        if isinstance(value, str) and value.startswith("attach://") and value[9:] in files:
+            files[key] = files[value[9:]]
     return params, files
