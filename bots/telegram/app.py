@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.ext import AIORateLimiter, Application
@@ -78,18 +79,26 @@ async def stop_bot(app: Application) -> None:
     await state.client.close()
 
 
+def webhook_args(config: TelegramConfig) -> dict[str, Any]:
+    """Updater.start_webhook / Application.run_webhook arguments: Telegram POSTs to config.webhook_url,
+    a reverse proxy forwards it to webhook_listen:webhook_port, at the URL's last path segment."""
+    if config.webhook_url is None:
+        raise ValueError("webhook_args needs config.webhook_url")
+    path = config.webhook_url.rstrip("/").rpartition("/")[2]
+    return {
+        "listen": config.webhook_listen,
+        "port": config.webhook_port,
+        "url_path": path,
+        "webhook_url": config.webhook_url,
+        "secret_token": config.webhook_secret,
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
 def run(config: TelegramConfig) -> None:
     """Run until interrupted: a webhook server when config.webhook_url is set, long polling otherwise."""
     app = build_application(config)
     if config.webhook_url:
-        path = config.webhook_url.rstrip("/").rpartition("/")[2] or "telegram"
-        app.run_webhook(
-            listen=config.webhook_listen,
-            port=config.webhook_port,
-            url_path=path,
-            webhook_url=config.webhook_url,
-            secret_token=config.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        app.run_webhook(**webhook_args(config))
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=config.poll_timeout_s)
