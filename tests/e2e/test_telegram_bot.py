@@ -251,3 +251,44 @@ async def test_export_and_forget(botapi: StandInBotAPI, engine: str) -> None:
         assert archive.namelist()
         assert any(b"See you tomorrow." in archive.read(name) for name in archive.namelist())
     assert done.params["text"] == messages.FORGOTTEN
+
+
+async def test_groups_edits_and_menus(botapi: StandInBotAPI, engine: str) -> None:
+    async with running_bot(botapi, engine, TOKEN):
+        await onboard(botapi)
+        await settings(botapi, "set:output:voice")
+        # In a group, only a message that mentions the bot is spoken, without the mention.
+        botapi.push(updates.text("not for the bot", chat=updates.GROUP))
+        group_voice = await send(botapi, updates.mention("Hello class!"), expect="sendVoice")
+
+        # An edited message is spoken again only when the person asks.
+        original = updates.text("I want the red one.")
+        first = await send(botapi, original, expect="sendVoice")
+        asked = await send(botapi, updates.edited(original["message"], "I want the blue one."))
+        again = await tap(botapi, asked, next(iter(buttons(asked))), expect="sendVoice")
+        botapi.push(updates.callback(next(iter(buttons(asked))), on=asked.result))  # a second tap: no repeat
+
+        # Voice menu: one step faster, then a sample in the new voice.
+        menu = await send(botapi, updates.command("voice"))
+        faster = await tap(botapi, menu, "knob:rate:+", expect="answerCallbackQuery")
+        sample = await tap(botapi, menu, "voice:sample", expect="sendVoice")
+
+        # Face menu: another cartoon style.
+        faces = await send(botapi, updates.command("face"))
+        styled = await tap(botapi, faces, "style:sunny")
+        botapi.push(updates.command("help"))
+        await botapi.wait_for(lambda _c: last_text(botapi).params["text"].startswith("Type a message"))
+
+    assert group_voice.params["caption"] == "Hello class!"
+    assert int(group_voice.params["chat_id"]) == updates.GROUP["id"]
+    assert group_voice.params["reply_parameters"]["message_id"] > 0
+    assert first.params["caption"] == "I want the red one."
+    assert asked.params["text"] == messages.EDITED
+    assert again.params["caption"] == "I want the blue one."
+    assert [c.params["caption"] for c in botapi.sent("sendVoice")].count("I want the blue one.") == 1
+    assert not any(c.params.get("caption") == "not for the bot" for c in botapi.sent("sendVoice"))
+    assert faster.params["text"].startswith("Changed. Speed 110%")
+    assert sample.params["caption"] == messages.SAMPLE_TEXT
+    heard = probe(sample.files["voice"].data)
+    assert heard.audio_codec == "opus" and heard.duration_s > 0.5
+    assert styled.params["text"] == messages.FACE_STYLE_SET.format(style="sunny")
