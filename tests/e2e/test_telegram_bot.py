@@ -127,6 +127,8 @@ async def test_phrase_book_one_tap_and_inline(botapi: StandInBotAPI, engine: str
         spoken = await send(botapi, updates.text("I need a break, please."), expect="sendVoice")
         saved = await tap(botapi, spoken, "save", expect="answerCallbackQuery")
         assert saved.params["text"].startswith("Saved")
+        twice = await tap(botapi, spoken, "save", expect="answerCallbackQuery")
+        assert twice.params["text"] == messages.PHRASE_EXISTS
         botapi.push(updates.command("save", "Thank you very much."))
         await botapi.wait_for(lambda _c: last_text(botapi).params["text"].startswith("Saved"))
 

@@ -60,9 +60,9 @@ async def prepare_photo(update: Update, context: Context, upload: Upload) -> Non
     state = get_state(context)
     chat_id = update.effective_chat.id
     data = await download(context.bot, upload)
-    await reply(update, messages.FACE_WORKING)
+    job = await state.client.set_face_photo(who(update), data, upload.mime)
+    await reply(update, messages.FACE_WORKING)  # only once the engine has taken it (not again on a retry)
     async with ChatActionKeeper(context.bot, chat_id, ChatAction.UPLOAD_VIDEO):
-        job = await state.client.set_face_photo(who(update), data, upload.mime)
         job = await state.client.wait(job.id)
         if job.state == "failed":
             raise job_error(job.error)

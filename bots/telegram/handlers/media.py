@@ -3,6 +3,8 @@ matching consent first; an upload that arrives before it is kept until the perso
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
@@ -16,7 +18,7 @@ from bots.telegram.handlers.face import prepare_photo
 from bots.telegram.handlers.voice import enrol_sample
 from bots.telegram.state import get_state
 from bots.telegram.uploads import DOWNLOAD_LIMIT, Upload, upload_of
-from engine.errors import MediaTooLarge
+from engine.errors import AvatarLabError, Busy, MediaTooLarge, RateLimited
 
 PURPOSE = {"image": FACE_ANIMATION, "audio": VOICE_CLONING}
 ASK = {FACE_ANIMATION: messages.FACE_NEEDS_CONSENT, VOICE_CLONING: messages.VOICE_NEEDS_CONSENT}
@@ -34,6 +36,11 @@ async def on_file(update: Update, context: Context) -> None:
         return
     if upload.size is not None and upload.size > DOWNLOAD_LIMIT:
         raise MediaTooLarge(messages.FILE_TOO_BIG)  # say so at once, before any consent question
+    key = message_key(message.chat.id, message.message_id)
+    await with_retry(update, context, key, lambda: _consent_then_use(update, context, upload))
+
+
+async def _consent_then_use(update: Update, context: Context, upload: Upload) -> None:
     purpose = PURPOSE[upload.kind]
     profile = await get_state(context).client.profile(who(update))
     if not profile.has_consent(purpose):
@@ -42,6 +49,27 @@ async def on_file(update: Update, context: Context) -> None:
         await reply(update, text, keyboards.consent(purpose))
         return
     await _use(update, context, upload)
+
+
+async def with_retry(update: Update, context: Context, key: str, work: Callable[[], Awaitable[None]]) -> None:
+    """Run `work`; if the engine is busy or down, say so once and retry it in the background."""
+    try:
+        await work()
+    except (Busy, RateLimited) as exc:
+        await reply(update, messages.BUSY)
+
+        async def again() -> None:
+            try:
+                await work()
+            except (Busy, RateLimited):
+                raise
+            except AvatarLabError as err:  # e.g. no face in the photo: the person's answer, not a retry
+                await reply(update, err.message)
+
+        async def give_up() -> None:
+            await reply(update, messages.UPLOAD_GAVE_UP)
+
+        get_state(context).retry.submit(key, again, give_up, first_delay_s=exc.retry_after_s)
 
 
 async def _use(update: Update, context: Context, upload: Upload) -> None:
@@ -58,14 +86,16 @@ async def on_consent(update: Update, context: Context) -> None:
     if len(args) != 2 or args[0] not in CONSENT_TEXTS:
         return
     purpose, agreed = args[0], args[1] == "yes"
-    pending = context.user_data.setdefault(PENDING_KEY, {}).pop(purpose, None)
+    waiting = context.user_data.setdefault(PENDING_KEY, {})
     if not agreed:
+        waiting.pop(purpose, None)
         await show(query, messages.CANCELLED)
         return
     await get_state(context).client.grant_consent(who(update), purpose, CONSENT_TEXTS[purpose])
+    pending = waiting.pop(purpose, None)
     if pending is not None:
         await show(query, messages.CONSENT_THANKS)
-        await _use(update, context, pending)
+        await with_retry(update, context, f"tg:consent:{query.id}", lambda: _use(update, context, pending))
         return
     after = messages.FACE_SEND_PHOTO if purpose == FACE_ANIMATION else messages.VOICE_SEND_SAMPLES
     await show(query, f"{messages.CONSENT_THANKS}\n{after}")

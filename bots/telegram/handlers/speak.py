@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from bots.common import messages
 from bots.common.clips import split_message
+from bots.common.formatting import short
 from bots.telegram import callbacks as cb
 from bots.telegram import keyboards
 from bots.telegram.dedup import message_key
@@ -124,8 +125,12 @@ async def on_save_spoken(update: Update, context: Context) -> None:
     if not caption:
         await query.answer(messages.PHRASE_GONE)
         return
-    await get_state(context).client.add_phrase(who(update), caption)
-    await query.answer(messages.PHRASE_SAVED.format(text=caption)[:200])
+    client, identity = get_state(context).client, who(update)
+    if any(p.text == caption for p in await client.phrases(identity, query=caption)):
+        await query.answer(messages.PHRASE_EXISTS)
+        return
+    await client.add_phrase(identity, caption)
+    await query.answer(messages.PHRASE_SAVED.format(text=short(caption, 60)))
 
 
 def register(app: Application) -> None:

@@ -66,6 +66,15 @@ async def test_engine_down_says_busy_once_then_retries_and_finally_apologises(
     assert not botapi.sent("sendVoice", "sendVideo")
 
 
+async def test_engine_down_while_a_photo_arrives(botapi: StandInBotAPI, dead_engine_url: str) -> None:
+    retry = RetryQueue(base_delay_s=0.05, max_delay_s=0.2, max_attempts=2)
+    botapi.add_file("me", b"\x89PNG\r\n\x1a\n" + bytes(100))
+    async with running_bot(botapi, dead_engine_url, retry=retry):
+        botapi.push(updates.photo("me", 108, 10, 10))
+        await botapi.wait_sent("sendMessage", 2)
+    assert texts(botapi) == [messages.BUSY, messages.UPLOAD_GAVE_UP]
+
+
 async def test_flood_control_429_is_honoured(botapi: StandInBotAPI, dead_engine_url: str) -> None:
     botapi.fail_next("sendMessage", retry_after=1)
     async with running_bot(botapi, dead_engine_url):
