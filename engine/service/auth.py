@@ -13,6 +13,7 @@ from aiohttp import web
 from engine.errors import InvalidInput, Unauthorized
 
 PUBLIC_PATHS = frozenset({"/healthz"})
+FRONTEND = web.RequestKey("frontend", str)  # the caller's front-end name, set on every request
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -56,9 +57,9 @@ class TokenAuth:
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path not in PUBLIC_PATHS:
-            request["frontend"] = self.frontend_for(request.headers.get("Authorization"))
+            request[FRONTEND] = self.frontend_for(request.headers.get("Authorization"))
         return await handler(request)
 
 
 def frontend(request: web.Request) -> str:
-    return request["frontend"]
+    return request[FRONTEND]

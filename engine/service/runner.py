@@ -12,6 +12,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
@@ -22,7 +23,9 @@ from engine.service import engines
 from engine.service.app import create_app
 from engine.service.auth import parse_tokens
 from engine.service.context import ServiceContext, ServiceOptions
-from engine.service.jobs import Worker
+
+if TYPE_CHECKING:
+    from engine.service.jobs import Worker
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +112,13 @@ async def running_service(
         raise InvalidInput(f"I can't listen on {host}:{port}: {exc.strerror or exc}.") from exc
     bound = runner.addresses[0]
     url = f"http://{host if ':' not in host else f'[{host}]'}:{bound[1]}"
-    service = RunningService(ctx, runner, url, Worker(ctx) if with_worker else None)
+    # API-only processes never import the pipeline (nor load any model).
+    worker = None
+    if with_worker:
+        from engine.service.jobs import Worker
+
+        worker = Worker(ctx)
+    service = RunningService(ctx, runner, url, worker)
     if service.worker is not None:
         service._worker_task = asyncio.create_task(service.worker.run(service._stop))
         await _ready(service.worker, service._worker_task)
@@ -160,6 +169,8 @@ async def run_worker(
     """Run one worker against the shared database until SIGINT/SIGTERM or `stop` is set."""
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
+    from engine.service.jobs import Worker
+
     ctx = ServiceContext(settings, options)
     await ctx.prepare()
     worker = Worker(ctx, worker_id=worker_id)
