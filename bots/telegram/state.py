@@ -4,6 +4,7 @@ and media live in the engine service. Everything here may be lost on restart wit
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -28,11 +29,17 @@ class BotState:
     edits: OrderedDict[tuple[int, int, int], str] = field(default_factory=OrderedDict)
     # (user id, phrase id) → (phrase text, Telegram file_id of its voice clip).
     phrase_voices: OrderedDict[tuple[str, int], tuple[str, str]] = field(default_factory=OrderedDict)
-    _chat_locks: dict[int, asyncio.Lock] = field(default_factory=dict)
+    # Weak: a chat's lock lives while someone holds or waits for it, so idle chats cost nothing.
+    _chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = field(
+        default_factory=weakref.WeakValueDictionary
+    )
 
     def chat_lock(self, chat_id: int) -> asyncio.Lock:
         """One clip at a time per chat, so messages are spoken in the order they were sent."""
-        return self._chat_locks.setdefault(chat_id, asyncio.Lock())
+        lock = self._chat_locks.get(chat_id)
+        if lock is None:
+            lock = self._chat_locks[chat_id] = asyncio.Lock()
+        return lock
 
     def remember_edit(self, chat_id: int, message_id: int, edit_date: int, text: str) -> None:
         self.edits[(chat_id, message_id, edit_date)] = text

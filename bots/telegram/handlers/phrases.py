@@ -14,6 +14,7 @@ from bots.telegram.handlers.common import Context, reply, show, who
 from bots.telegram.speaking import UPLOAD_LIMIT, SpeakTask, speak
 from bots.telegram.state import get_state
 from engine.errors import NotFound
+from engine.service.schema import Job
 
 MAX_LISTED = 30  # a longer keyboard is hard to scan; inline mode searches all of them
 
@@ -55,7 +56,7 @@ async def on_say(update: Update, context: Context) -> None:
             raise NotFound(messages.PHRASE_GONE)
         task.captions, task.output = [phrase.text], profile.output
 
-    async def start_job(_index: int):
+    async def start_job(_index: int) -> Job:
         return await state.client.speak_phrase(
             identity, phrase_id, output=task.output, size_limit_bytes=UPLOAD_LIMIT, idempotency_key=task.key
         )

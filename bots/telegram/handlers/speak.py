@@ -17,7 +17,7 @@ from bots.telegram.handlers.common import Context, reply, who
 from bots.telegram.speaking import UPLOAD_LIMIT, SpeakTask, speak
 from bots.telegram.state import get_state
 from engine.errors import EmptyText
-from engine.service.schema import Identity
+from engine.service.schema import Identity, Job
 
 
 def addressed_text(message: Message, bot: Bot) -> str | None:
@@ -47,7 +47,7 @@ def text_task(
             raise EmptyText(messages.NOTHING_TO_SAY)
         task.captions, task.output = parts, profile.output
 
-    async def start_job(index: int):
+    async def start_job(index: int) -> Job:
         return await client.render(
             identity,
             task.captions[index],

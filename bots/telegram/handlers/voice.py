@@ -13,11 +13,13 @@ from bots.common.formatting import voice_adjusted, voice_summary
 from bots.telegram import callbacks as cb
 from bots.telegram import keyboards
 from bots.telegram.actions import ChatActionKeeper
+from bots.telegram.delivery import job_error
 from bots.telegram.handlers.common import Context, reply, show, who
 from bots.telegram.speaking import SpeakTask, speak
 from bots.telegram.state import get_state
 from bots.telegram.uploads import Upload, download
 from engine.errors import CorruptMedia
+from engine.service.schema import Job
 
 
 async def on_voice_command(update: Update, context: Context) -> None:
@@ -54,7 +56,7 @@ async def _speak_sample(update: Update, context: Context, chat_id: int) -> None:
     state = get_state(context)
     identity = who(update)
 
-    async def start_job(_index: int):
+    async def start_job(_index: int) -> Job:
         return await state.client.preview_voice(identity, messages.SAMPLE_TEXT)
 
     key = f"tg:sample:{update.callback_query.id}"
@@ -96,13 +98,8 @@ async def enrol_sample(update: Update, context: Context, upload: Upload) -> None
         except CorruptMedia as exc:
             raise CorruptMedia(messages.UNREADABLE_AUDIO) from exc
     if job.state == "failed":
-        code = job.error.code if job.error else ""
-        text = (
-            messages.UNREADABLE_AUDIO
-            if code == CorruptMedia.code
-            else (job.error.message if job.error else "")
-        )
-        await reply(update, text or messages.UNREADABLE_AUDIO)
+        error = job_error(job.error)
+        await reply(update, messages.UNREADABLE_AUDIO if isinstance(error, CorruptMedia) else error.message)
         return
     await reply(update, "\n".join([messages.VOICE_SAMPLE_ADDED, *job.notices]))
 

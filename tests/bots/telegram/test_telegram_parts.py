@@ -159,3 +159,22 @@ async def test_chat_action_failures_never_stop_the_work(botapi: StandInBotAPI) -
     async with bot, ChatActionKeeper(bot, 42, ChatAction.TYPING, interval_s=0.02):
         await botapi.wait_for(lambda _c: len(botapi.sent("sendChatAction")) >= 1)
     assert [c.answered for c in botapi.calls if c.method == "sendChatAction"][:3] == [429, 429, 200]
+
+
+async def test_chat_locks_keep_order_and_are_dropped_when_idle() -> None:
+    import gc
+
+    from bots.telegram.state import BotState
+
+    state = BotState(client=None)  # type: ignore[arg-type]
+    order: list[str] = []
+
+    async def clip(name: str, pause: float) -> None:
+        async with state.chat_lock(7):
+            await asyncio.sleep(pause)
+            order.append(name)
+
+    await asyncio.gather(clip("first", 0.05), clip("second", 0))
+    assert order == ["first", "second"]
+    gc.collect()
+    assert len(state._chat_locks) == 0
