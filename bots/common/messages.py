@@ -59,6 +59,7 @@ FACE_WORKING = "Got it. I'm getting your face ready; this takes a moment."
 FACE_READY = "Here you are! From now on I'll use this face. Send /face to change it."
 FACE_NEEDS_CONSENT = "I got a photo. Before I use it for your face, I need your OK."
 FACE_STYLE_SET = "Done. I'll use the {style} cartoon."
+PICK_TONE = "Pick a skin colour, or keep this one."
 FACE_CLEARED = "Done. I'll use the cartoon again, and I deleted your photo."
 
 # Phrases

@@ -61,13 +61,29 @@ def consent(purpose: str) -> InlineKeyboardMarkup:
     )
 
 
+def _style_label(style: str) -> str:
+    return style.replace("_", " ").replace("-", " ").capitalize()
+
+
 def face_menu(styles: Sequence[str], has_photo: bool) -> InlineKeyboardMarkup:
-    style_buttons = [_button(s.replace("_", " ").capitalize(), cb.STYLE, s) for s in styles]
+    """The photo option, then the main cartoon styles (their skin tones come after one is picked)."""
+    main = [s for s in styles if "-" not in s] or list(styles)
+    style_buttons = [_button(_style_label(s), cb.STYLE, s) for s in main]
     rows: list[list[InlineKeyboardButton | None]] = [[_button("Use my photo", cb.FACE, "own")]]
     rows += [style_buttons[i : i + 3] for i in range(0, len(style_buttons), 3)]
     if has_photo:
         rows.append([_button("Delete my photo", cb.FACE, "clear")])
     return _rows(rows)
+
+
+def style_tones(style: str, styles: Sequence[str]) -> InlineKeyboardMarkup | None:
+    """The skin tones of a cartoon style ("sunny" → "sunny-light", …), or None when it has none."""
+    base = style.split("-")[0]
+    tones = [s for s in styles if s.startswith(f"{base}-")]
+    if not tones:
+        return None
+    buttons = [_button(s.split("-", 1)[1].capitalize(), cb.STYLE, s) for s in tones]
+    return _rows([buttons[i : i + 3] for i in range(0, len(buttons), 3)])
 
 
 def spoken(save: bool) -> InlineKeyboardMarkup | None:

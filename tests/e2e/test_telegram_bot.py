@@ -293,4 +293,6 @@ async def test_groups_edits_and_menus(botapi: StandInBotAPI, engine: str) -> Non
     assert sample.params["caption"] == messages.SAMPLE_TEXT
     heard = probe(sample.files["voice"].data)
     assert heard.audio_codec == "opus" and heard.duration_s > 0.5
-    assert styled.params["text"] == messages.FACE_STYLE_SET.format(style="sunny")
+    assert styled.params["text"].startswith(messages.FACE_STYLE_SET.format(style="sunny"))
+    assert "style:sunny-deep" in buttons(styled) and "style:ocean" not in buttons(styled)
+    assert "style:sunny" in buttons(faces) and "style:sunny-deep" not in buttons(faces)

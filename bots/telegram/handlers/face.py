@@ -50,9 +50,12 @@ async def on_style(update: Update, context: Context) -> None:
     await query.answer()
     if len(args) != 1:
         return
+    client = get_state(context).client
     # The engine checks the name and answers an unknown one with a kind message.
-    await get_state(context).client.update_profile(who(update), style=args[0])
-    await show(query, messages.FACE_STYLE_SET.format(style=args[0].replace("_", " ")))
+    await client.update_profile(who(update), style=args[0])
+    done = messages.FACE_STYLE_SET.format(style=args[0].replace("_", " ").replace("-", " "))
+    tones = None if "-" in args[0] else keyboards.style_tones(args[0], await client.styles())
+    await show(query, f"{done}\n{messages.PICK_TONE}" if tones else done, tones)
 
 
 async def prepare_photo(update: Update, context: Context, upload: Upload) -> None:

@@ -60,6 +60,9 @@ def test_every_keyboard_fits_telegram_limits() -> None:
                 assert len(button.callback_data.encode()) <= 64
                 assert 0 < len(button.text) <= 40
     assert keyboards.spoken(False) is None
+    tones = keyboards.style_tones("sunny", ["sunny", "sunny-light", "sunny-deep", "ocean", "ocean-deep"])
+    assert all_data(tones) == ["style:sunny-light", "style:sunny-deep"]
+    assert keyboards.style_tones("plain", ["plain"]) is None
     assert "✓ Video" in [b.text for b in keyboards.settings("video", "soft").inline_keyboard[0]]
 
 
