@@ -57,6 +57,7 @@ FACE_SEND_PHOTO = (
 )
 FACE_WORKING = "Got it. I'm getting your face ready; this takes a moment."
 FACE_READY = "Here you are! From now on I'll use this face. Send /face to change it."
+KEPT_FOR_CONSENT = 'I\'ll keep this one too, until you tap "I agree" above.'
 FACE_NEEDS_CONSENT = "I got a photo. Before I use it for your face, I need your OK."
 FACE_STYLE_SET = "Done. I'll use the {style} cartoon."
 PICK_TONE = "Pick a skin colour, or keep this one."

@@ -187,7 +187,9 @@ async def test_photo_and_voice_uploads_need_consent_and_get_kind_errors(
     recording = voice_note_from(shared_data / "audio" / "LJ001-0004.wav")
     botapi.add_file("face", face)
     botapi.add_file("dog", dog)
+    short_recording = voice_note_from(shared_data / "audio" / "LJ001-0002.wav")
     botapi.add_file("rec", recording)
+    botapi.add_file("rec2", short_recording)
     botapi.add_file("junk", b"OggS" + bytes(range(256)) * 8)
     async with running_bot(botapi, engine, TOKEN):
         await onboard(botapi)
@@ -205,12 +207,13 @@ async def test_photo_and_voice_uploads_need_consent_and_get_kind_errors(
         )
         no_face = last_text(botapi).params["text"]
 
+        # Two recordings before consent: one question; both are used after "I agree".
         ask = await send(botapi, updates.voice("rec", len(recording), duration=5))
         assert ask.params["text"].startswith(messages.VOICE_NEEDS_CONSENT)
+        kept = await send(botapi, updates.voice("rec2", len(short_recording), duration=2))
+        assert kept.params["text"] == messages.KEPT_FOR_CONSENT
         await tap(botapi, ask, f"consent:{VOICE_CLONING}:yes")
-        await botapi.wait_for(
-            lambda _c: last_text(botapi).params["text"].startswith(messages.VOICE_SAMPLE_ADDED)
-        )
+        await botapi.wait_for(lambda _c: added(botapi) == 2)
 
         botapi.push(updates.voice("junk", 2052, duration=3))
         await botapi.wait_for(lambda _c: last_text(botapi).params["text"] == messages.UNREADABLE_AUDIO)
@@ -219,6 +222,10 @@ async def test_photo_and_voice_uploads_need_consent_and_get_kind_errors(
     seen = probe(preview.files["video"].data)
     assert seen.video_codec == "h264" and seen.duration_s > 0.5
     assert "couldn't find a face" in no_face
+
+
+def added(botapi: StandInBotAPI) -> int:
+    return sum(c.params["text"].startswith(messages.VOICE_SAMPLE_ADDED) for c in botapi.sent("sendMessage"))
 
 
 async def test_engine_down_then_back_the_clip_still_arrives(botapi: StandInBotAPI, tmp_path: Path) -> None:

@@ -22,7 +22,8 @@ from engine.errors import AvatarLabError, Busy, MediaTooLarge, RateLimited
 
 PURPOSE = {"image": FACE_ANIMATION, "audio": VOICE_CLONING}
 ASK = {FACE_ANIMATION: messages.FACE_NEEDS_CONSENT, VOICE_CLONING: messages.VOICE_NEEDS_CONSENT}
-PENDING_KEY = "pending_uploads"  # user_data: purpose → the upload waiting for consent
+PENDING_KEY = "pending_uploads"  # user_data: purpose → the uploads waiting for consent, oldest first
+MAX_PENDING = 10
 
 
 async def on_file(update: Update, context: Context) -> None:
@@ -44,9 +45,13 @@ async def _consent_then_use(update: Update, context: Context, upload: Upload) ->
     purpose = PURPOSE[upload.kind]
     profile = await get_state(context).client.profile(who(update))
     if not profile.has_consent(purpose):
-        context.user_data.setdefault(PENDING_KEY, {})[purpose] = upload
-        text = f"{ASK[purpose]}\n\n{CONSENT_PROMPTS[purpose]}"
-        await reply(update, text, keyboards.consent(purpose))
+        waiting = context.user_data.setdefault(PENDING_KEY, {}).setdefault(purpose, [])
+        asked = bool(waiting)
+        waiting[:] = [*waiting, upload][-MAX_PENDING:]
+        if asked:  # several recordings in a row: one question is enough
+            await reply(update, messages.KEPT_FOR_CONSENT)
+        else:
+            await reply(update, f"{ASK[purpose]}\n\n{CONSENT_PROMPTS[purpose]}", keyboards.consent(purpose))
         return
     await _use(update, context, upload)
 
@@ -92,10 +97,12 @@ async def on_consent(update: Update, context: Context) -> None:
         await show(query, messages.CANCELLED)
         return
     await get_state(context).client.grant_consent(who(update), purpose, CONSENT_TEXTS[purpose])
-    pending = waiting.pop(purpose, None)
-    if pending is not None:
+    pending = waiting.pop(purpose, [])
+    if pending:
         await show(query, messages.CONSENT_THANKS)
-        await with_retry(update, context, f"tg:consent:{query.id}", lambda: _use(update, context, pending))
+        for n, upload in enumerate(pending):
+            key = f"tg:consent:{query.id}:{n}"
+            await with_retry(update, context, key, lambda upload=upload: _use(update, context, upload))
         return
     after = messages.FACE_SEND_PHOTO if purpose == FACE_ANIMATION else messages.VOICE_SEND_SAMPLES
     await show(query, f"{messages.CONSENT_THANKS}\n{after}")
