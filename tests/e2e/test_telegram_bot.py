@@ -285,6 +285,10 @@ async def test_groups_edits_and_menus(botapi: StandInBotAPI, engine: str) -> Non
         # Face menu: another cartoon style.
         faces = await send(botapi, updates.command("face"))
         styled = await tap(botapi, faces, "style:sunny")
+        # A button from an old keyboard naming a style that no longer exists: the engine's kind answer.
+        botapi.push(updates.callback("style:plaid", on=faces.result))
+        await botapi.wait_for(lambda _c: "plaid" in last_text(botapi).params["text"])
+        unknown_style = last_text(botapi).params["text"]
         botapi.push(updates.command("help"))
         await botapi.wait_for(lambda _c: last_text(botapi).params["text"].startswith("Type a message"))
 
@@ -300,6 +304,7 @@ async def test_groups_edits_and_menus(botapi: StandInBotAPI, engine: str) -> Non
     assert sample.params["caption"] == messages.SAMPLE_TEXT
     heard = probe(sample.files["voice"].data)
     assert heard.audio_codec == "opus" and heard.duration_s > 0.5
+    assert unknown_style.startswith("There is no avatar style called 'plaid'")
     assert styled.params["text"].startswith(messages.FACE_STYLE_SET.format(style="sunny"))
     assert "style:sunny-deep" in buttons(styled) and "style:ocean" not in buttons(styled)
     assert "style:sunny" in buttons(faces) and "style:sunny-deep" not in buttons(faces)

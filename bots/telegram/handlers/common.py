@@ -46,8 +46,4 @@ async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
         await query.get_bot().send_message(message.chat.id, text, reply_markup=markup)
 
 
-def is_private(update: Update) -> bool:
-    return update.effective_chat is not None and update.effective_chat.type == "private"
-
-
 Context = ContextTypes.DEFAULT_TYPE
