@@ -181,3 +181,24 @@ async def test_chat_locks_keep_order_and_are_dropped_when_idle() -> None:
     assert order == ["first", "second"]
     gc.collect()
     assert len(state._chat_locks) == 0
+
+
+def test_uploads_are_classified_by_what_they_are() -> None:
+    from telegram import Message
+
+    from bots.telegram.uploads import upload_of
+    from engine.errors import UnsupportedMedia
+    from tests.bots.telegram import updates
+
+    def msg(update: dict) -> Message:
+        return Message.de_json(update["message"], None)
+
+    photo = upload_of(msg(updates.photo("p", 5000, 640, 480)))
+    assert (photo.kind, photo.file_id, photo.size) == ("image", "p", 5000)  # the largest size, not the thumb
+    assert upload_of(msg(updates.voice("v", 900))).kind == "audio"
+    assert upload_of(msg(updates.document("d", 10, "image/heic", "me.heic"))).kind == "image"
+    assert upload_of(msg(updates.document("a", 10, "audio/x-m4a", "old.m4a"))).mime == "audio/x-m4a"
+    assert upload_of(msg(updates.text("hello"))) is None
+    for unsupported in (updates.document("x", 10, "application/pdf", "a.pdf"), updates.sticker()):
+        with pytest.raises(UnsupportedMedia):
+            upload_of(msg(unsupported))
