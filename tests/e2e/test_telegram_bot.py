@@ -282,6 +282,15 @@ async def test_groups_edits_and_menus(botapi: StandInBotAPI, engine: str) -> Non
         faster = await tap(botapi, menu, "knob:rate:+", expect="answerCallbackQuery")
         sample = await tap(botapi, menu, "voice:sample", expect="sendVoice")
 
+        # Another language from /settings: the voices of that language are offered at once.
+        menu = await send(botapi, updates.command("settings"))
+        languages = await tap(botapi, menu, "set:language:menu")
+        german = await tap(botapi, languages, "lang:0:de")
+        picked = await tap(
+            botapi, german, next(d for d in buttons(german) if d.startswith("vset:0:espeak:de"))
+        )
+        guten_tag = await send(botapi, updates.text("Guten Tag, wie geht es dir?"), expect="sendVoice")
+
         # Face menu: another cartoon style.
         faces = await send(botapi, updates.command("face"))
         styled = await tap(botapi, faces, "style:sunny")
@@ -300,6 +309,9 @@ async def test_groups_edits_and_menus(botapi: StandInBotAPI, engine: str) -> Non
     assert again.params["caption"] == "I want the blue one."
     assert [c.params["caption"] for c in botapi.sent("sendVoice")].count("I want the blue one.") == 1
     assert not any(c.params.get("caption") == "not for the bot" for c in botapi.sent("sendVoice"))
+    assert german.params["text"].startswith("Done. I'll speak Deutsch.")
+    assert picked.params["text"].startswith("Done. I'll use the voice German")
+    assert probe(guten_tag.files["voice"].data).duration_s > 0.5
     assert faster.params["text"].startswith("Changed. Speed 110%")
     assert sample.params["caption"] == messages.SAMPLE_TEXT
     heard = probe(sample.files["voice"].data)

@@ -31,14 +31,19 @@ async def on_language(update: Update, context: Context) -> None:
     onboarding, code = args[0] == "1", args[1]
     client = get_state(context).client
     await client.update_profile(who(update), language=code)
-    if not onboarding:
-        await show(query, messages.LANGUAGE_SET.format(language=language_name(code)))
-        return
     voices = await client.voices(code)
+    if onboarding:
+        if voices:
+            await show(query, messages.PICK_VOICE, keyboards.voices(voices, code, onboarding=True))
+        else:
+            await show(query, f"{messages.NO_VOICES}\n\n{messages.READY}")
+        return
+    # A new language usually wants a voice that speaks it.
+    done = messages.LANGUAGE_SET.format(language=language_name(code))
     if voices:
-        await show(query, messages.PICK_VOICE, keyboards.voices(voices, code, onboarding=True))
+        await show(query, f"{done}\n{messages.VOICE_PICK}", keyboards.voices(voices, code, onboarding=False))
     else:
-        await show(query, f"{messages.NO_VOICES}\n\n{messages.READY}")
+        await show(query, done)
 
 
 async def on_voice_set(update: Update, context: Context) -> None:
