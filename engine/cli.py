@@ -75,16 +75,36 @@ def _add_say(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--rate", type=float, default=1.0, help="speaking rate, 0.5–2.0 (default 1.0)")
     p.add_argument("--pitch", type=float, default=0.0, help="pitch shift in semitones, -12–12 (default 0)")
     p.add_argument("--volume", type=float, default=1.0, help="volume, 0.1–2.0 (default 1.0)")
-    p.add_argument("--say-as", action="append", default=[], metavar="WORD=SPOKEN",
-                   help="pronounce WORD as SPOKEN (repeatable)")
-    p.add_argument("--avatar", default="default", metavar="STYLE", help="cartoon style (see `avatarlab avatar styles`)")
-    p.add_argument("--photo", type=Path, default=None,
-                   help="animate this photo, or a prepared face from `avatarlab avatar prepare`")
-    p.add_argument("--captions", choices=["soft", "burn", "none"], default="soft",
-                   help="subtitle track (soft, default), drawn into the picture (burn), or none")
+    p.add_argument(
+        "--say-as",
+        action="append",
+        default=[],
+        metavar="WORD=SPOKEN",
+        help="pronounce WORD as SPOKEN (repeatable)",
+    )
+    p.add_argument(
+        "--avatar", default="default", metavar="STYLE", help="cartoon style (see `avatarlab avatar styles`)"
+    )
+    p.add_argument(
+        "--photo",
+        type=Path,
+        default=None,
+        help="animate this photo, or a prepared face from `avatarlab avatar prepare`",
+    )
+    p.add_argument(
+        "--captions",
+        choices=["soft", "burn", "none"],
+        default="soft",
+        help="subtitle track (soft, default), drawn into the picture (burn), or none",
+    )
     p.add_argument("--size", type=int, default=512, help="video side in pixels (default 512)")
-    p.add_argument("--size-limit", type=float, default=None, metavar="MB",
-                   help="make the file fit in this many megabytes")
+    p.add_argument(
+        "--size-limit",
+        type=float,
+        default=None,
+        metavar="MB",
+        help="make the file fit in this many megabytes",
+    )
     p.add_argument("--srt", type=Path, default=None, help="also write the captions as SRT here")
     p.set_defaults(run=_run_say)
 
@@ -116,8 +136,12 @@ def _run_say(args: argparse.Namespace) -> int:
     if limit is not None and limit <= 0:
         raise InvalidInput("--size-limit must be a positive number of megabytes.")
     request = RenderRequest(
-        text=args.text, voice=voice, face=face, output=output,
-        captions=CaptionMode(args.captions), size_limit_bytes=limit,
+        text=args.text,
+        voice=voice,
+        face=face,
+        output=output,
+        captions=CaptionMode(args.captions),
+        size_limit_bytes=limit,
     )
     clip = Pipeline(settings).render_final(request, progress=_progress_printer(sys.stderr))
     _write_atomically(args.out, clip.data)
@@ -165,14 +189,23 @@ def _check_writable(path: Path) -> None:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".part")
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".part"
+    )
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the mode `open` would
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise OutputNotWritable(str(path), exc.strerror or "write failed") from exc
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _read_input(path: Path) -> bytes:
@@ -186,7 +219,7 @@ def _read_input(path: Path) -> bytes:
         raise InvalidInput(f"Can't read {path}: {exc.strerror}.") from exc
 
 
-def _progress_printer(stream) -> Callable[[int, int], None]:  # noqa: ANN001
+def _progress_printer(stream) -> Callable[[int, int], None]:
     """A progress line for long clips: rewritten in place on a terminal, a few plain lines otherwise."""
     state = {"shown": -1}
 

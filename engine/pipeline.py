@@ -23,7 +23,6 @@ from engine.media.encode import encode_mp4, encode_video_note, encode_voice
 from engine.speech import engine_for as speech_engine_for
 from engine.text import prepare_text
 from engine.types import (
-    CaptionMode,
     Clip,
     FaceSettings,
     OutputFormat,
@@ -201,7 +200,9 @@ def _timed(frames: Iterator[np.ndarray], stage: str, times: StageTimes | None) -
         yield batch
 
 
-def _progress(frames: Iterator[np.ndarray], total: int, callback: ProgressCallback | None) -> Iterator[np.ndarray]:
+def _progress(
+    frames: Iterator[np.ndarray], total: int, callback: ProgressCallback | None
+) -> Iterator[np.ndarray]:
     done = 0
     for batch in frames:
         yield batch
