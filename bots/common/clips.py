@@ -10,6 +10,8 @@ from __future__ import annotations
 from engine.text import split_sentences
 
 CLIP_CHARS = 300  # about 20 seconds of speech; well under a caption's 1024 characters
+# Round video notes last at most 60 s (Telegram); 200 characters stay under that even at half speed.
+NOTE_CLIP_CHARS = 200
 MAX_CLIPS = 20  # a 4096-character chat message fits in 14 full clips
 
 

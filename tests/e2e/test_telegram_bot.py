@@ -161,7 +161,7 @@ async def test_phrase_book_one_tap_and_inline(botapi: StandInBotAPI, engine: str
 
 async def test_video_notes_and_long_messages_in_several_clips(botapi: StandInBotAPI, engine: str) -> None:
     sentence = "This is a longer message with several sentences, so that it needs more than one clip."
-    text = " ".join([sentence] * 4)  # 4 × 86 characters: two clips of at most 300
+    text = " ".join([sentence] * 4)  # 4 × 86 characters: two round-video clips of at most 200
     async with running_bot(botapi, engine, TOKEN):
         await onboard(botapi)
         await settings(botapi, "set:output:video_note")

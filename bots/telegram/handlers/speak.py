@@ -8,7 +8,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bots.common import messages
-from bots.common.clips import split_message
+from bots.common.clips import CLIP_CHARS, NOTE_CLIP_CHARS, split_message
 from bots.common.formatting import short
 from bots.telegram import callbacks as cb
 from bots.telegram import keyboards
@@ -42,7 +42,8 @@ def text_task(
 
     async def prepare(task: SpeakTask) -> None:
         profile = await client.profile(identity)
-        parts = split_message(text, profile.language)
+        limit = NOTE_CLIP_CHARS if profile.output == "video_note" else CLIP_CHARS
+        parts = split_message(text, profile.language, limit)
         if not parts:
             raise EmptyText(messages.NOTHING_TO_SAY)
         task.captions, task.output = parts, profile.output
