@@ -338,7 +338,74 @@ def _run_db(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_say, _add_voices, _add_avatar, _add_db]
+# --- models -----------------------------------------------------------------------------------------
+
+
+def _add_models(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "models",
+        help="import official neural-model weights (SMALL-E voice, DiffTalk face)",
+        description="Convert official checkpoints into the model folder (AVATARLAB_MODELS_DIR).",
+    )
+    sub = p.add_subparsers(title="models commands", metavar="ACTION")
+    imp = sub.add_parser("import", help="convert official weights into the model folder")
+    which = imp.add_subparsers(title="model", metavar="MODEL")
+    smalle = which.add_parser("smalle", help="SMALL-E (e.g. gla_60_librilight.pt + bpe256.json)")
+    smalle.add_argument(
+        "--checkpoint", required=True, type=Path, help="the official Lightning .pt checkpoint"
+    )
+    smalle.add_argument(
+        "--tokenizer", required=True, type=Path, help="the BPE tokenizer JSON shipped with it"
+    )
+    smalle.add_argument("--encodec", type=Path, default=None, help="EnCodec 24 kHz weights")
+    smalle.add_argument("--vocos", type=Path, default=None, help="Vocos (EnCodec) weights")
+    smalle.set_defaults(run=_run_import_smalle)
+    difftalk = which.add_parser(
+        "difftalk", help="DiffTalk (an official Lightning checkpoint + the LDM vq-f4)"
+    )
+    difftalk.add_argument("--checkpoint", required=True, type=Path, help="the DiffTalk Lightning checkpoint")
+    difftalk.add_argument("--vq", type=Path, default=None, help="the LDM vq-f4 checkpoint, if not inside it")
+    difftalk.add_argument("--name", default="default", help="model name under <models>/difftalk/")
+    difftalk.add_argument("--overwrite", action="store_true", help="replace an existing model of that name")
+    difftalk.set_defaults(run=_run_import_difftalk)
+
+
+def _run_import_smalle(args: argparse.Namespace) -> int:
+    from engine.models.smalle.convert import import_smalle
+    from engine.models.smalle.errors import SmallEError
+
+    settings = Settings.load()
+    try:
+        out = import_smalle(
+            args.checkpoint,
+            args.tokenizer,
+            settings.resolved_models_dir,
+            args.encodec,
+            args.vocos,
+            progress=sys.stderr.isatty(),
+        )
+    except SmallEError as exc:
+        raise InvalidInput(str(exc)) from exc
+    print(f"SMALL-E installed in {out}. Choose it with --engine smalle.")
+    return 0
+
+
+def _run_import_difftalk(args: argparse.Namespace) -> int:
+    from engine.face.difftalk import import_difftalk
+
+    out = Settings.load().resolved_models_dir / "difftalk" / args.name
+    import_difftalk(args.checkpoint, args.vq, out, overwrite=args.overwrite)
+    print(f"DiffTalk installed in {out}.")
+    return 0
+
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_say,
+    _add_voices,
+    _add_avatar,
+    _add_db,
+    _add_models,
+]
 
 
 # --- serve / worker: the engine service (this block belongs to engine/service) ----------------------------

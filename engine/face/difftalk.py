@@ -197,6 +197,7 @@ class DiffTalkFaceEngine:
             return self._pipelines[model_dir]
 
     def frame_count(self, utterance: Utterance, settings: FaceSettings) -> int:
+        self.model_dir(settings)  # ModelMissing here lets the caller fall back before rendering starts
         return frame_count(utterance.duration_s, settings.fps)  # the same count as every face engine
 
     def render(self, utterance: Utterance, settings: FaceSettings) -> Iterator[np.ndarray]:

@@ -190,3 +190,23 @@ def test_console_script_is_installed_and_documents_say() -> None:
         "--captions",
     ):
         assert flag in result.stdout
+
+
+@pytest.mark.parametrize("model", ["smalle", "difftalk"])
+def test_models_import_refuses_a_file_that_is_not_a_checkpoint(
+    model: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    junk = tmp_path / "weights.pt"
+    junk.write_bytes(b"this is not a checkpoint")
+    (tmp_path / "bpe.json").write_text("{}")
+    extra = ["--tokenizer", str(tmp_path / "bpe.json")] if model == "smalle" else []
+    code, _, err = run(["models", "import", model, "--checkpoint", str(junk), *extra], capsys)
+    assert code == 2 and "weights.pt" in err and err.count("\n") == 1
+
+
+def test_db_upgrade_current_downgrade(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["db", "upgrade"], capsys)[:2] == (0, "Database at revision 0001.\n")
+    code, out, _ = run(["db", "current"], capsys)
+    assert code == 0 and out.startswith("0001 (up to date)")
+    code, out, _ = run(["db", "downgrade", "base"], capsys)
+    assert code == 0 and "base" in out

@@ -66,8 +66,10 @@ def test_mouth_moves_with_speech_and_rests_in_silence(pipeline: Pipeline) -> Non
 
 
 def test_missing_neural_face_falls_back_to_the_cartoon(pipeline: Pipeline) -> None:
-    engine, face = pipeline.face_engine(FaceSettings(engine="difftalk"))
+    utterance = pipeline.speak("Hi.", VoiceSettings(engine="espeak"))
+    engine, face, frames = pipeline.face_engine(utterance, FaceSettings(engine="difftalk"))
     assert engine.name == "cartoon" and face.engine == "cartoon"
+    assert frames == int(np.ceil(utterance.duration_s * face.fps - 1e-6))
 
 
 def test_missing_neural_voice_falls_back_to_the_default(pipeline: Pipeline) -> None:

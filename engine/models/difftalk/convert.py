@@ -71,9 +71,8 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
                 f"{path.name} stores Python objects besides tensors, which are not loaded for safety; "
                 "re-save just its state_dict (see docs/difftalk.md)"
             ) from exc
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(
-            f"{path.name} is not a readable PyTorch or safetensors checkpoint ({first})"
+            f"{path.name} is not a readable PyTorch or safetensors checkpoint ({type(exc).__name__})"
         ) from exc
     if isinstance(data, dict) and isinstance(data.get("state_dict"), dict):
         data = data["state_dict"]
