@@ -1,5 +1,6 @@
-"""The languages offered when a person sets up the bot (the engine can speak more; these are the ones with
-full text support: numbers, dates and abbreviations)."""
+"""The languages offered when a person sets up the bot. The engine speaks many more (every espeak-ng
+language); these are common ones that it says well. English, German, Spanish and French also get full
+text support (numbers, dates, abbreviations)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,16 @@ LANGUAGES: dict[str, str] = {
     "de": "Deutsch",
     "es": "Español",
     "fr": "Français",
+    "it": "Italiano",
+    "pt": "Português",
+    "nl": "Nederlands",
+    "pl": "Polski",
+    "tr": "Türkçe",
+    "uk": "Українська",
+    "ru": "Русский",
+    "ar": "العربية",
+    "hi": "हिन्दी",
+    "zh": "中文",
 }
 
 
