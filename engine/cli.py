@@ -549,6 +549,8 @@ def _run_telegram(args: argparse.Namespace) -> int:
             "(the telegram=… value of the engine's AVATARLAB_API_TOKENS)."
         )
     logging.getLogger().setLevel(min(logging.getLogger().level, logging.INFO))
+    # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     run(config)
     return 0
 
