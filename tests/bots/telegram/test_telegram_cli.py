@@ -73,3 +73,4 @@ async def test_the_command_runs_the_bot_until_interrupted(botapi: StandInBotAPI)
         _, err = await asyncio.wait_for(process.communicate(), 30)
     assert answers[0].params["text"].startswith("Type a message")
     assert process.returncode == 0, err.decode()[-2000:]
+    assert botapi.token.split(":")[1] not in err.decode()  # the token never reaches the logs
