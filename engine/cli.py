@@ -259,7 +259,53 @@ def _run_avatar_prepare(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_say, _add_voices, _add_avatar]
+# --- db ---------------------------------------------------------------------------------------------
+
+
+def _add_db(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "db",
+        help="database schema: upgrade, downgrade, current",
+        description="Manage the database schema (AVATARLAB_DATABASE_URL; default SQLite in the data folder).",
+    )
+    sub = p.add_subparsers(title="db commands", metavar="ACTION")
+    up = sub.add_parser("upgrade", help="upgrade the schema (default: to the newest revision)")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(run=_run_db, action="upgrade")
+    down = sub.add_parser("downgrade", help="downgrade the schema to REVISION (e.g. base, -1)")
+    down.add_argument("revision")
+    down.set_defaults(run=_run_db, action="downgrade")
+    cur = sub.add_parser("current", help="print the schema revision of the database")
+    cur.set_defaults(run=_run_db, action="current")
+
+
+def _run_db(args: argparse.Namespace) -> int:
+    from storage import migrate
+    from storage.errors import StorageError
+
+    settings = Settings.load()
+    url = settings.resolved_database_url
+    if url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        if args.action == "upgrade":
+            migrate.upgrade(url, args.revision)
+            print(f"Database at revision {migrate.current(url)}.")
+        elif args.action == "downgrade":
+            migrate.downgrade(url, args.revision)
+            print(f"Database at revision {migrate.current(url) or 'base (empty)'}.")
+        else:
+            revision = migrate.current(url)
+            newest = migrate.head()
+            state = "up to date" if revision == newest else f"newest is {newest}; run `avatarlab db upgrade`"
+            print(f"{revision or 'empty (no schema yet)'} ({state})")
+    except StorageError as exc:
+        print(f"avatarlab: {exc.message}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    return 0
+
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_say, _add_voices, _add_avatar, _add_db]
 
 
 if __name__ == "__main__":
