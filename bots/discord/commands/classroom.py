@@ -48,6 +48,13 @@ def no_consent(student: discord.abc.User) -> ConsentRequired:
     )
 
 
+def require_server(interaction: discord.Interaction) -> str:
+    """Discord hides these commands in DMs, but an old client or a cached command list can still send one."""
+    if interaction.guild_id is None:
+        raise InvalidInput("This command works only in a server, not in direct messages.")
+    return str(interaction.guild_id)
+
+
 def register(bot: AvatarLabBot) -> None:
     group = app_commands.Group(
         name="class", description="Tutors and students in a class server", guild_only=True
@@ -57,8 +64,9 @@ def register(bot: AvatarLabBot) -> None:
 
     async def tutor_guild(interaction: discord.Interaction, student: discord.Member) -> Guild:
         """The server's settings, once the caller is a tutor and the student agreed to tutor help here."""
+        require_server(interaction)
         guild = await bot.rules.check_channel(interaction)
-        assert guild is not None  # guild_only
+        assert guild is not None
         if not is_tutor(interaction, guild):
             raise NotPermitted("Only tutors can speak for a student. A server manager sets the tutor roles.")
         if student.bot or student.id == interaction.user.id:
@@ -142,7 +150,7 @@ def register(bot: AvatarLabBot) -> None:
 
     @allow.command(name="tutor-help", description="Let this server's tutors speak your phrases and messages")
     async def allow_tutor_help(interaction: discord.Interaction) -> None:
-        assert interaction.guild is not None or interaction.guild_id is not None
+        guild_id = require_server(interaction)
         place = f"the server “{interaction.guild.name}”" if interaction.guild else "this server"
         statement = consent_text.act_for_me(place)
 
@@ -152,14 +160,13 @@ def register(bot: AvatarLabBot) -> None:
                 "Tutors on this server can now speak for you. Stop it with /class revoke tutor-help.",
             )
 
-        await with_consent(bot, interaction, ACT_FOR_ME, statement, done, scope=str(interaction.guild_id))
+        await with_consent(bot, interaction, ACT_FOR_ME, statement, done, scope=guild_id)
 
     @revoke.command(name="tutor-help", description="Stop this server's tutors speaking for you")
     async def revoke_tutor_help(interaction: discord.Interaction) -> None:
+        guild_id = require_server(interaction)
         await replies.defer(interaction, private=True)
-        revoked = await bot.engine.revoke_consent(
-            identity(interaction.user), ACT_FOR_ME, str(interaction.guild_id)
-        )
+        revoked = await bot.engine.revoke_consent(identity(interaction.user), ACT_FOR_ME, guild_id)
         text = (
             "Tutors on this server can no longer speak for you."
             if revoked
@@ -190,6 +197,7 @@ def register(bot: AvatarLabBot) -> None:
         language: app_commands.Range[str, 2, 16] | None = None,
     ) -> None:
         # Discord hides the command from others by default, but server admins can change who sees it.
+        require_server(interaction)
         if not is_manager(interaction):
             raise NotPermitted("Only people who can manage this server can set it up for a class.")
         await replies.defer(interaction, private=True)

@@ -70,8 +70,12 @@ class Rig:
     async def private_answer(self, interaction: Interaction) -> dict[str, Any]:
         """The latest private (ephemeral) message the person sees, once there is one with text."""
 
+        # A button press first updates the message it is on; what the bot answers after that is a follow-up.
+        component = interaction.payload["type"] == 3
+
         def answer() -> dict[str, Any] | None:
-            shown = [m for m in interaction.messages if m["content"] and m["flags"] & EPHEMERAL]
+            candidates = interaction.followups if component else interaction.messages
+            shown = [m for m in candidates if m["content"] and m["flags"] & EPHEMERAL]
             return shown[-1] if shown and not shown[-1]["flags"] & LOADING else None
 
         return await self.until(answer)

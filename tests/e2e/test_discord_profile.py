@@ -1,0 +1,133 @@
+"""/voice, /avatar, /settings end to end: consent buttons, attachments from the stand-in's CDN, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bots.common import consent_text
+from engine.errors import NoFaceFound
+from tests.bots.discord.harness import MESSAGE, UPDATE, Rig, decode, rig
+from tests.bots.discord.interactions import Attach
+from tests.bots.discord.standin import EPHEMERAL
+from tests.engine.service.harness import start_service
+
+__all__ = ["rig", "start_service"]
+
+pytestmark = pytest.mark.timeout(120)
+
+
+async def consent_prompt(live: Rig, path: str, **options: object) -> tuple[object, dict]:
+    interaction = await live.send(path, **options)
+    callback = await live.callback(interaction)
+    assert callback.payload["type"] == MESSAGE
+    message = interaction.original
+    assert message is not None and message["flags"] & EPHEMERAL
+    labels = [b["label"] for row in message["components"] for b in row["components"]]
+    assert labels == ["I agree", "No"]
+    return interaction, message
+
+
+async def test_voice_enrolment_asks_consent_records_it_then_enrols(rig: Rig, shared_data: Path) -> None:
+    sample = Attach.from_path(shared_data / "audio" / "LJ001-0002.wav", "audio/x-wav")
+    _, prompt = await consent_prompt(rig, "voice", user="student", channel="general", sample=sample)
+    assert consent_text.VOICE_CLONING in prompt["content"]
+    profile = await rig.engine.profile(rig.who("student"))
+    assert not profile.has_consent("voice_cloning")  # nothing recorded before the button
+
+    clicked = await rig.click(prompt, "I agree", user="student", channel="general")
+    assert (await rig.callback(clicked)).payload["type"] == UPDATE
+    answer = await rig.private_answer(clicked)
+    assert "Your voice is ready" in answer["content"]
+    profile = await rig.engine.profile(rig.who("student"))
+    (consent,) = [c for c in profile.consents if c.purpose == "voice_cloning"]
+    assert consent.text == consent_text.VOICE_CLONING and consent.active
+    assert profile.voice.enrolled
+
+    # Consent is asked once: the next sample is enrolled at once, privately.
+    again = await rig.send("voice", user="student", channel="general", sample=sample)
+    answer = await rig.private_answer(again)
+    assert "Your voice is ready" in answer["content"]
+
+
+async def test_someone_else_cannot_answer_the_consent_question(rig: Rig, shared_data: Path) -> None:
+    sample = Attach.from_path(shared_data / "audio" / "LJ001-0002.wav", "audio/x-wav")
+    _, prompt = await consent_prompt(rig, "voice", user="student", channel="general", sample=sample)
+    intruder = await rig.click(prompt, "I agree", user="classmate", channel="general")
+    callback = await rig.callback(intruder)
+    assert callback.payload["data"]["flags"] & EPHEMERAL
+    assert "someone else" in callback.payload["data"]["content"]
+    assert not (await rig.engine.profile(rig.who("student"))).consents
+
+
+async def test_saying_no_records_nothing(rig: Rig, shared_data: Path) -> None:
+    photo = Attach.from_path(shared_data / "images" / "sadtalker_happy.png", "image/png")
+    _, prompt = await consent_prompt(rig, "avatar", user="student", channel=None, photo=photo)
+    assert consent_text.FACE_ANIMATION in prompt["content"]
+    clicked = await rig.click(prompt, "No", user="student", channel=None)
+    assert (await rig.callback(clicked)).payload["type"] == UPDATE
+    assert "nothing was saved" in clicked.original["content"]
+    profile = await rig.engine.profile(rig.who("student"))
+    assert not profile.consents and not profile.face.has_photo
+
+
+async def test_bad_attachments_get_specific_private_errors(rig: Rig, shared_data: Path) -> None:
+    cases = [
+        (
+            "avatar",
+            "photo",
+            Attach("homework.pdf", b"%PDF-1.4 not a photo", "application/pdf"),
+            "not a photo",
+        ),
+        ("avatar", "photo", Attach("huge.jpg", b"\xff" * 20_600_000, "image/jpeg"), "20.6 MB"),
+        ("voice", "sample", Attach("face.png", b"\x89PNG....", "image/png"), "not a recording"),
+    ]
+    for command, option, attach, expected in cases:
+        interaction = await rig.send(command, user="student", channel="general", **{option: attach})
+        callback = await rig.callback(interaction)
+        assert callback.payload["type"] == MESSAGE
+        assert callback.payload["data"]["flags"] & EPHEMERAL
+        assert expected in callback.payload["data"]["content"], callback.payload["data"]["content"]
+
+
+async def test_a_photo_without_a_face_is_a_private_no_face_error(rig: Rig, shared_data: Path) -> None:
+    dog = Attach.from_path(shared_data / "images" / "liveportrait_s25_dog_noface.jpg", "image/jpeg")
+    _, prompt = await consent_prompt(rig, "avatar", user="student", channel="general", photo=dog)
+    clicked = await rig.click(prompt, "I agree", user="student", channel="general")
+    answer = await rig.private_answer(clicked)
+    assert answer["content"] == NoFaceFound().message
+    assert not (await rig.engine.profile(rig.who("student"))).face.has_photo
+
+
+async def test_a_face_photo_becomes_the_avatar_with_a_preview(rig: Rig, shared_data: Path) -> None:
+    photo = Attach.from_path(shared_data / "images" / "sadtalker_happy.png", "image/png")
+    _, prompt = await consent_prompt(rig, "avatar", user="student", channel="general", photo=photo)
+    clicked = await rig.click(prompt, "I agree", user="student", channel="general")
+    answer = await rig.private_answer(clicked)
+    assert "photo avatar is ready" in answer["content"]
+    profile = await rig.engine.profile(rig.who("student"))
+    assert profile.face.has_photo and profile.has_consent("face_animation")
+    if answer["attachments"]:
+        preview = clicked.requests[-1].files[0]
+        assert decode(preview.data)["video_frames"] > 0
+
+
+async def test_settings_and_voice_options_change_the_profile(rig: Rig) -> None:
+    interaction = await rig.send("settings", user="student", channel=None, format="voice", captions="burn")
+    answer = await rig.private_answer(interaction)
+    assert "voice only" in answer["content"] and "written into the video" in answer["content"]
+    interaction = await rig.send("voice", user="student", channel=None, rate=1.5, pitch=-2.0)
+    answer = await rig.private_answer(interaction)
+    assert "Speed 1.5×" in answer["content"] and "pitch -2 semitones" in answer["content"]
+    profile = await rig.engine.profile(rig.who("student"))
+    assert (profile.output, profile.captions, profile.voice.rate, profile.voice.pitch) == (
+        "voice",
+        "burn",
+        1.5,
+        -2.0,
+    )
+
+    bad = await rig.send("settings", user="student", channel=None, language="xx-nonsense")
+    answer = await rig.private_answer(bad)
+    assert "xx-nonsense" in answer["content"]
