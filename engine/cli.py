@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 
 from engine.config import Settings
@@ -306,6 +306,72 @@ def _run_db(args: argparse.Namespace) -> int:
 
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_say, _add_voices, _add_avatar, _add_db]
+
+
+# --- serve / worker: the engine service (this block belongs to engine/service) ----------------------------
+
+
+def _add_serve(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "serve",
+        help="run the engine service: the HTTP API the bots use, with a worker",
+        description="Run the engine service (docs/service.md). Tokens: AVATARLAB_API_TOKENS.",
+    )
+    p.add_argument("--host", default=None, help="address to listen on (default: AVATARLAB_HOST, 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port (default: AVATARLAB_PORT, 8750)")
+    p.add_argument("--no-worker", action="store_true", help="API only; run `avatarlab worker` separately")
+    p.set_defaults(run=_run_serve)
+
+
+def _add_worker(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "worker",
+        help="run a render worker against the shared database",
+        description="Claim and render queued jobs (several workers may share one PostgreSQL database).",
+    )
+    p.add_argument("--id", default=None, help="worker id shown in logs and job leases (default: host-pid)")
+    p.set_defaults(run=_run_worker)
+
+
+def _run_service(start: Callable[[Settings], Coroutine[None, None, None]]) -> int:
+    import asyncio
+
+    from storage.errors import StorageError
+
+    settings = Settings.load()
+    try:
+        asyncio.run(start(settings))
+    except StorageError as exc:
+        print(f"avatarlab: {exc.message}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    return 0
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from engine.service.runner import serve, startup_summary
+
+    return _run_service(
+        lambda settings: serve(
+            settings,
+            host=args.host or settings.host,
+            port=settings.port if args.port is None else args.port,
+            with_worker=not args.no_worker,
+            ready=lambda info: print(startup_summary(info), flush=True),
+        )
+    )
+
+
+def _run_worker(args: argparse.Namespace) -> int:
+    from engine.service.runner import run_worker, startup_summary
+
+    return _run_service(
+        lambda settings: run_worker(
+            settings, worker_id=args.id, ready=lambda info: print(startup_summary(info), flush=True)
+        )
+    )
+
+
+COMMANDS.extend([_add_serve, _add_worker])
 
 
 # --- discord: the Discord bot (bots/discord) ---------------------------------------------------------------

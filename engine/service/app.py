@@ -17,8 +17,6 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from storage.models import Job, JobState, User
-from storage.repositories import blobrefs, consent, guilds, jobs, phrases, privacy, profiles, users
 
 from engine.errors import (
     Busy,
@@ -26,6 +24,7 @@ from engine.errors import (
     EmptyText,
     InvalidInput,
     NotFound,
+    RateLimited,
     TextTooLong,
     UnsupportedMedia,
 )
@@ -56,6 +55,9 @@ from engine.service.views import (
     split_scope,
 )
 from engine.types import VoiceSettings
+from storage.errors import NotFoundError
+from storage.models import Job, JobState, User
+from storage.repositories import blobrefs, consent, guilds, jobs, phrases, privacy, profiles, users
 
 log = logging.getLogger(__name__)
 
@@ -200,9 +202,14 @@ def _size_limit(data: dict[str, Any]) -> int | None:
 async def _admit(request: web.Request, s: AsyncSession, identity: schema.Identity) -> None:
     """Back-pressure before new work: the sender's rate limit (429), then the queue limit (503)."""
     ctx = _ctx(request)
-    request.app[LIMITER].check(f"{frontend(request)}:{identity.path}")
+    try:
+        request.app[LIMITER].check(f"{frontend(request)}:{identity.path}")
+    except RateLimited:
+        ctx.metrics.reject("rate_limited")
+        raise
     depth = await jobs.queue_depth(s)
     if depth >= ctx.settings.queue_limit:
+        ctx.metrics.reject("busy")
         raise Busy(QUEUE_FULL, retry_after_s=max(2.0, min(60.0, depth / 10)))
 
 
@@ -297,7 +304,7 @@ async def _load_job(request: web.Request, s: AsyncSession, public_id: str) -> Jo
     parsed = parse_job_id(public_id)
     try:
         job = await jobs.get_job(s, parsed.row_id)
-    except Exception as exc:
+    except NotFoundError as exc:
         raise NotFound(NO_SUCH_JOB) from exc
     if job.payload.get("frontend") != frontend(request) or not parsed.matches(job.payload.get("secret")):
         raise NotFound(NO_SUCH_JOB)
@@ -384,6 +391,15 @@ async def job_events(request: web.Request) -> web.StreamResponse:
         }
     )
     await resp.prepare(request)
+    try:
+        await _stream_events(ctx, resp, job_id)
+    except ConnectionResetError:
+        log.debug("event stream of job %s closed by the client", job_id)
+    return resp
+
+
+async def _stream_events(ctx: ServiceContext, resp: web.StreamResponse, job_id: int) -> None:
+    """Write the job's events until it is done or failed (see docs/api.md for the event names)."""
     sent: set[str] = set()
     last_position: int | None = None
     idle_since = asyncio.get_running_loop().time()
@@ -397,7 +413,7 @@ async def job_events(request: web.Request) -> web.StreamResponse:
         try:
             async with ctx.db.session() as s:
                 view = await job_progress(s, await jobs.get_job(s, job_id))
-        except Exception:  # the job (or its person) was deleted while we watched
+        except NotFoundError:  # the job (or its person) was deleted while we watched
             await send("failed", {"error": {"code": "not_found", "message": NO_SUCH_JOB}})
             break
         events: list[tuple[str, dict[str, Any]]] = []
@@ -431,7 +447,6 @@ async def job_events(request: web.Request) -> web.StreamResponse:
             idle_since = now
         await ctx.signals.wait(wakeup, ctx.options.poll_interval_s)
     await resp.write_eof()
-    return resp
 
 
 async def get_media(request: web.Request) -> web.StreamResponse:
@@ -440,7 +455,7 @@ async def get_media(request: web.Request) -> web.StreamResponse:
     async with ctx.db.session() as s:
         try:
             job = await jobs.get_job(s, parsed.row_id)
-        except Exception as exc:
+        except NotFoundError as exc:
             raise NotFound(NO_SUCH_MEDIA) from exc
         if job.payload.get("frontend") != frontend(request) or not parsed.matches(job.payload.get("secret")):
             raise NotFound(NO_SUCH_MEDIA)

@@ -35,6 +35,7 @@ class Metrics:
         self.stages: dict[str, Histogram] = {}
         self.jobs_finished: dict[tuple[str, str], int] = {}  # (kind, outcome) -> count
         self.cache_hits = 0
+        self.rejected: dict[str, int] = {}  # back-pressure answers: rate_limited (429), busy (503)
 
     def observe_stage(self, stage: str, seconds: float) -> None:
         with self._lock:
@@ -44,6 +45,10 @@ class Metrics:
         with self._lock:
             key = (kind, outcome)
             self.jobs_finished[key] = self.jobs_finished.get(key, 0) + 1
+
+    def reject(self, reason: str) -> None:
+        with self._lock:
+            self.rejected[reason] = self.rejected.get(reason, 0) + 1
 
     def cache_hit(self) -> None:
         with self._lock:
@@ -74,6 +79,9 @@ class Metrics:
                 out.append(f'avatarlab_jobs_finished_total{{kind="{kind}",outcome="{outcome}"}} {n}')
             head("avatarlab_clip_cache_hits_total", "counter", "Requests served from the clip cache.")
             out.append(f"avatarlab_clip_cache_hits_total {self.cache_hits}")
+            head("avatarlab_rejected_total", "counter", "Requests refused by back-pressure (429 or 503).")
+            for reason, n in sorted(self.rejected.items()):
+                out.append(f'avatarlab_rejected_total{{reason="{reason}"}} {n}')
             head("avatarlab_stage_seconds", "histogram", "Time spent per pipeline stage.")
             for stage, hist in sorted(self.stages.items()):
                 for bound, count in zip(BUCKETS, hist.counts, strict=True):
