@@ -40,6 +40,8 @@ async def test_voice_enrolment_asks_consent_records_it_then_enrols(rig: Rig, sha
     assert (await rig.callback(clicked)).payload["type"] == UPDATE
     answer = await rig.private_answer(clicked)
     assert "Your voice is ready" in answer["content"]
+    (preview,) = [f for r in clicked.requests for f in r.files]  # a sample sentence in the new voice
+    assert preview.filename == "voice-preview.ogg" and decode(preview.data)["audio_samples"] > 0
     profile = await rig.engine.profile(rig.who("student"))
     (consent,) = [c for c in profile.consents if c.purpose == "voice_cloning"]
     assert consent.text == consent_text.VOICE_CLONING and consent.active

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -13,11 +14,13 @@ from bots.discord import attachments, replies
 from bots.discord.commands.common import choices, shorten
 from bots.discord.consent import with_consent
 from bots.discord.rules import identity, quick
-from engine.errors import InvalidInput
+from engine.errors import AvatarLabError, InvalidInput
 from engine.service.schema import Profile
 
 if TYPE_CHECKING:
     from bots.discord.bot import AvatarLabBot
+
+log = logging.getLogger(__name__)
 
 OUTPUT_NAMES = {
     "video": "video with your avatar",
@@ -119,14 +122,19 @@ def register(bot: AvatarLabBot) -> None:
 
         async def enrol(answering: discord.Interaction) -> None:
             data = await attachments.download(sample)
-            job = await bot.delivery.run(answering, lambda: bot.engine.enrol_voice(who, data, kind))
+            await bot.delivery.run(answering, lambda: bot.engine.enrol_voice(who, data, kind))
             text = "Your voice is ready. /say now speaks in it."
-            if job.voice is not None and job.voice.size_bytes <= answering.filesize_limit:
-                preview = await bot.delivery.fetch(answering, job.voice)
-                file = discord.File(io.BytesIO(preview), filename="voice-preview.ogg")
-                await replies.tell(answering, text + " Here is how it sounds:", file=file)
-            else:
+            try:
+                preview = await bot.delivery.run(answering, lambda: bot.engine.preview_voice(who))
+                clip = await bot.delivery.fetch(answering, preview.voice) if preview.voice else None
+            except AvatarLabError as exc:  # the voice is saved; only the sample could not be made
+                log.info("voice preview failed: %s", exc.message)
+                clip = None
+            if clip is None:
                 await replies.tell(answering, text)
+                return
+            file = discord.File(io.BytesIO(clip), filename="voice-preview.ogg")
+            await replies.tell(answering, text + " Here is how it sounds:", file=file)
 
         await with_consent(bot, interaction, "voice_cloning", consent_text.VOICE_CLONING, enrol)
 
