@@ -13,8 +13,15 @@ def _cartoon() -> FaceEngine:
     return CartoonFaceEngine()
 
 
+def _portrait() -> FaceEngine:
+    from engine.face.portrait import PortraitFaceEngine
+
+    return PortraitFaceEngine()
+
+
 face_engines: Registry[FaceEngine] = Registry("face")
 face_engines.register("cartoon", _cartoon)
+face_engines.register("portrait", _portrait)
 
 
 def engine_for(settings: FaceSettings) -> FaceEngine:
