@@ -25,7 +25,7 @@ async def with_consent(
 ) -> None:
     """Run `action` now if the person already agreed to `purpose` (in `scope`), else after "I agree"."""
     who = identity(interaction.user)
-    profile = await quick(bot.engine.profile(who))
+    profile = await quick(interaction, bot.engine.profile(who))
     if profile.has_consent(purpose, scope):
         await replies.defer(interaction, private=True)
         await action(interaction)

@@ -71,7 +71,7 @@ def register(bot: AvatarLabBot) -> None:
             raise NotPermitted("Only tutors can speak for a student. A server manager sets the tutor roles.")
         if student.bot or student.id == interaction.user.id:
             raise InvalidInput("Please choose a student other than yourself or a bot.")
-        profile = await quick(bot.engine.profile(identity(student)))
+        profile = await quick(interaction, bot.engine.profile(identity(student)))
         if not profile.has_consent(ACT_FOR_ME, guild.guild_id):
             raise no_consent(student)
         return guild
@@ -116,7 +116,7 @@ def register(bot: AvatarLabBot) -> None:
             student = interaction.namespace.student
             if student is None or interaction.guild_id is None:
                 return []
-            guild = await bot.rules.get(interaction.guild_id)
+            guild = await bot.rules.get(interaction, interaction.guild_id)
             owner = identity(student)
             if not is_tutor(interaction, guild):
                 return []

@@ -118,7 +118,7 @@ def register(bot: AvatarLabBot) -> None:
             return
         kind = attachments.check_recording(sample)
         if changes:
-            await quick(bot.engine.update_profile(who, **changes))
+            await quick(interaction, bot.engine.update_profile(who, **changes))
 
         async def enrol(answering: discord.Interaction) -> None:
             data = await attachments.download(sample)

@@ -127,7 +127,9 @@ async def start_rig(
     engine = EngineClient(url, TOKENS["discord"], max_retries=0)
     try:
         async with asyncio.timeout(30):
-            while not bot.is_ready():
+            # The guild is cached as soon as GUILD_CREATE arrives; is_ready() would add discord.py's
+            # 2-second wait for further guilds, which a one-guild stand-in never sends.
+            while bot.get_guild(int(discord.guild["id"])) is None:
                 if running.done():
                     running.result()
                 await asyncio.sleep(0.05)
