@@ -7,7 +7,7 @@ import logging
 import discord
 from discord import app_commands
 
-from bots.discord import failures
+from bots.discord import failures, views
 from bots.discord.commands import account, classroom, phrases, profile, speak
 from bots.discord.delivery import Delivery
 from bots.discord.rules import GuildRules
@@ -45,6 +45,12 @@ class AvatarLabBot(discord.AutoShardedClient):
         else:
             synced = await self.tree.sync()
             log.info("synced %d global commands", len(synced))
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if views.is_stale_press(interaction):
+            await interaction.response.send_message(
+                "This question has expired. Please use the command again.", ephemeral=True
+            )
 
     async def _on_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError

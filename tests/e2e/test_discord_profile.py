@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,24 @@ async def test_settings_and_voice_options_change_the_profile(rig: Rig) -> None:
     bad = await rig.send("settings", user="student", channel=None, language="xx-nonsense")
     answer = await rig.private_answer(bad)
     assert "xx-nonsense" in answer["content"]
+
+
+async def test_stale_and_double_presses_get_a_clear_answer(rig: Rig, shared_data: Path) -> None:
+    sample = Attach.from_path(shared_data / "audio" / "LJ001-0002.wav", "audio/x-wav")
+    _, prompt = await consent_prompt(rig, "voice", user="student", channel=None, sample=sample)
+    as_sent = copy.deepcopy(prompt)  # the buttons as the person's client still shows them
+
+    first = await rig.click(as_sent, "No", user="student", channel=None)
+    assert (await rig.callback(first)).payload["type"] == UPDATE
+    again = await rig.click(as_sent, "I agree", user="student", channel=None)
+    assert "already answered" in (await rig.callback(again)).payload["data"]["content"]
+
+    # A question this bot process never asked (it timed out, or the bot restarted since).
+    for row in as_sent["components"]:
+        for button in row["components"]:
+            button["custom_id"] = button["custom_id"].replace(":question:", ":question:0000")
+    stale = await rig.click(as_sent, "I agree", user="student", channel=None)
+    callback = await rig.callback(stale)
+    assert callback.payload["data"]["flags"] & EPHEMERAL
+    assert "expired" in callback.payload["data"]["content"]
+    assert not (await rig.engine.profile(rig.who("student"))).consents

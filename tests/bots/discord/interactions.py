@@ -7,6 +7,7 @@ dict, an attachment an `Attach`.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,7 @@ def click(
     if channel is None:
         payload["channel_id"] = message["channel_id"]
         payload["channel"]["id"] = message["channel_id"]
-    payload["message"] = message
+    payload["message"] = copy.deepcopy(message)  # Discord sends its own copy of the message
     payload["data"] = {"custom_id": button["custom_id"], "component_type": 2}
     return payload
 
