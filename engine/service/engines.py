@@ -4,6 +4,7 @@ load state reported by /metrics and the start-up line. Engines themselves load l
 from __future__ import annotations
 
 import logging
+import sys
 from typing import TYPE_CHECKING
 
 from engine.errors import UnknownStyle
@@ -60,14 +61,11 @@ def model_states() -> list[tuple[str, str, bool]]:
 
 
 def device() -> str:
-    """Where neural engines run in this process: the CUDA device name, or "cpu"."""
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            return f"cuda ({torch.cuda.get_device_name(0)})"
-    except ImportError:
-        pass
+    """Where neural engines run in this process: the CUDA device, or "cpu". Torch is asked only if an
+    engine already imported it (importing it just to answer would slow an API-only start by seconds)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        return f"cuda ({torch.cuda.get_device_name(0)})"
     return "cpu"
 
 

@@ -21,10 +21,6 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from storage.errors import ConflictError, NotFoundError, StorageError
-from storage.models import Job
-from storage.repositories import blobrefs, clips, jobs, phrases, profiles, users
-
 from engine.errors import AvatarLabError
 from engine.media.audio import decode_audio
 from engine.pipeline import Pipeline, SpeechReady, StageTimes
@@ -34,6 +30,9 @@ from engine.service.queue import clip_meta
 from engine.service.refs import encode_error
 from engine.service.specs import cache_key, final_kind, load_request, normalise_text, spec_hash, voice_spec
 from engine.types import Clip
+from storage.errors import ConflictError, NotFoundError, StorageError
+from storage.models import Job
+from storage.repositories import blobrefs, clips, jobs, phrases, profiles, users
 
 log = logging.getLogger(__name__)
 
@@ -276,15 +275,15 @@ class Worker:
                 phrase = await phrases.get_phrase(s, job.user_id, phrase_id)
             except NotFoundError:
                 return  # deleted meanwhile: the job still delivers its clip
-            replaced = None
+            replaced: list[str] = []
             if normalise_text(phrase.text) == spec["text"]:  # not edited meanwhile
-                replaced = await phrases.set_phrase_clip(
+                _, replaced = await phrases.set_phrase_clip(
                     s, job.user_id, phrase_id, final["blob"], final["mime"]
                 )
             if job.kind == "phrase":
                 await phrases.record_phrase_use(s, job.user_id, phrase_id)
-        if replaced and replaced != final["blob"]:
-            await blobrefs.release_blobs(self.ctx.db, self.ctx.store, [replaced])
+        if replaced:
+            await blobrefs.release_blobs(self.ctx.db, self.ctx.store, replaced)
 
     async def _enrol_voice(self, job: Job) -> tuple[str | None, str | None, dict[str, Any]]:
         """With the embedded engines, enrolment keeps the checked recording as the voice's reference

@@ -9,6 +9,7 @@ import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -86,18 +87,23 @@ def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL database for this session (skipped when no server answers)."""
     import asyncpg
 
-    async def admin(sql: str) -> None:
+    async def run_sql(sql: str) -> None:
         conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
         try:
             await conn.execute(sql)
         finally:
             await conn.close()
 
+    def admin(sql: str) -> None:
+        # its own thread and loop: the fixture may be first requested from inside a running test loop
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, run_sql(sql)).result()
+
     name = f"avatarlab_service_{secrets.token_hex(5)}"
     try:
-        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+        admin(f'CREATE DATABASE "{name}"')
     except (OSError, asyncpg.PostgresError, TimeoutError) as err:
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_DSN} ({type(err).__name__}: {err})")
     base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     yield f"{base}/{name}"
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
