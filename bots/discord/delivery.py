@@ -15,7 +15,6 @@ from engine.service.schema import Job, MediaRef
 
 log = logging.getLogger(__name__)
 
-BUSY_TEXT = "The engine is busy right now. I'll post this here as soon as it's ready."
 EXTENSIONS = {"video/mp4": ".mp4", "audio/ogg": ".ogg", "audio/mpeg": ".mp3", "application/zip": ".zip"}
 
 
@@ -34,7 +33,7 @@ class Delivery:
         interaction: discord.Interaction,
         submit: Callable[[], Awaitable[Job]],
         *,
-        busy_text: str = BUSY_TEXT,
+        busy_text: str = replies.BUSY_TEXT,
     ) -> Job:
         """Submit (again, if the engine was busy: submissions carry an idempotency key) and wait for the
         finished job. A failed job raises its error; so does running out of the token's time."""

@@ -8,11 +8,15 @@ import discord
 from discord import app_commands
 
 from bots.discord import replies
-from engine.errors import AvatarLabError
+from engine.errors import AvatarLabError, Busy, RateLimited
 
 log = logging.getLogger(__name__)
 
 OUR_FAULT = "Something went wrong on my side, sorry. Please try again in a moment."
+# Before the first answer there is no message to come back to, so nothing is retried: say so.
+BUSY_NOW = (
+    "The engine is busy or not reachable right now, so I couldn't do that. Please try again in a moment."
+)
 
 
 def explain(error: BaseException) -> str:
@@ -39,9 +43,11 @@ def explain(error: BaseException) -> str:
 
 async def report(interaction: discord.Interaction, error: BaseException) -> None:
     """Tell the person privately what went wrong (autocomplete has nowhere to say it: it is only logged)."""
-    message = explain(error)
     if interaction.type is discord.InteractionType.autocomplete:
         return
+    cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    unanswered = not interaction.response.is_done()
+    message = BUSY_NOW if unanswered and isinstance(cause, Busy | RateLimited) else explain(error)
     try:
         await replies.tell(interaction, message)
     except discord.HTTPException as exc:  # the token expired or Discord refused: nothing more we can do

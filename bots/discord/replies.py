@@ -19,6 +19,7 @@ NO_PINGS = discord.AllowedMentions.none()
 PLACEHOLDER = "avatarlab.placeholder"  # "public" | "private" while a deferred message waits for its content
 RECEIVED_AT = "avatarlab.received_at"
 EPHEMERAL = 64
+BUSY_TEXT = "The engine is busy right now. I'll post this here as soon as it's ready."
 
 
 def received_at(interaction: discord.Interaction) -> float:

@@ -9,8 +9,10 @@ from typing import TypeVar
 
 import discord
 
-from bots.discord.replies import received_at
-from engine.errors import AvatarLabError, Busy
+from bots.common.busy_retry import until_deadline
+from bots.discord import replies
+from bots.discord.replies import BUSY_TEXT, received_at
+from engine.errors import AvatarLabError, Busy, RateLimited
 from engine.service.client import EngineClient
 from engine.service.schema import Guild, Identity
 
@@ -54,25 +56,29 @@ class GuildRules:
         self.ttl_s = ttl_s
         self._cache: dict[str, tuple[float, Guild]] = {}
 
-    async def get(self, interaction: discord.Interaction, guild_id: int | str) -> Guild:
+    async def get(
+        self, interaction: discord.Interaction, guild_id: int | str, *, patient: bool = False
+    ) -> Guild:
+        """The server's settings: quickly (before the first answer), or, `patient`, after deferring."""
         key = str(guild_id)
         cached = self._cache.get(key)
         if cached is not None and time.monotonic() - cached[0] < self.ttl_s:
             return cached[1]
-        guild = await quick(interaction, self.engine.guild(PLATFORM, key))
+        call = self.engine.guild(PLATFORM, key)
+        guild = await (call if patient else quick(interaction, call))
         self.remember(guild)
         return guild
 
     def remember(self, guild: Guild) -> None:
         self._cache[guild.guild_id] = (time.monotonic(), guild)
 
-    async def check_channel(self, interaction: discord.Interaction) -> Guild | None:
+    async def check_channel(self, interaction: discord.Interaction, *, patient: bool = False) -> Guild | None:
         """The server's settings, or NotAllowedHere if the command was used outside its allowed channels.
 
         In DMs there are no server rules (None)."""
         if interaction.guild_id is None:
             return None
-        guild = await self.get(interaction, interaction.guild_id)
+        guild = await self.get(interaction, interaction.guild_id, patient=patient)
         channel = interaction.channel
         channel_ids = {str(interaction.channel_id)}
         parent_id = getattr(channel, "parent_id", None)  # a thread follows its channel's rule
@@ -83,6 +89,23 @@ class GuildRules:
         where = ", ".join(f"<#{c}>" for c in guild.allowed_channel_ids)
         raise NotAllowedHere(
             f"I only answer in {where} on this server. You can also use me in a direct message with me."
+        )
+
+    async def admit(
+        self, interaction: discord.Interaction, deadline: float, *, private: bool
+    ) -> Guild | None:
+        """check_channel for commands that make a clip: if the engine is busy, defer (as the command's
+        answer would be shown) and keep asking until it answers, instead of turning the person away."""
+        try:
+            return await self.check_channel(interaction)
+        except (Busy, RateLimited):
+            await replies.defer(interaction, private=private)
+
+        async def busy(_: AvatarLabError) -> None:
+            await replies.update_placeholder(interaction, BUSY_TEXT)
+
+        return await until_deadline(
+            lambda: self.check_channel(interaction, patient=True), deadline, on_busy=busy
         )
 
 

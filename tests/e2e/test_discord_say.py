@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bots.discord.failures import BUSY_NOW
 from engine.errors import EmptyText
 from engine.service.runner import running_service
 from tests.bots.discord.harness import DEFERRED, MESSAGE, Rig, decode, free_port, rig, start_rig
@@ -88,16 +89,23 @@ async def test_a_busy_engine_keeps_the_interaction_deferred_and_follows_up_when_
     port = free_port()  # the engine is not running yet: every call meets a closed port
     async with start_rig(None, engine_url=f"http://127.0.0.1:{port}") as live:
         interaction = await live.send("say", user="student", channel=None, text="Sorry I'm late.")
-        assert (await live.callback(interaction)).payload["type"] == DEFERRED
-        waiting = await live.until(lambda: interaction.original and interaction.original["content"])
-        assert "busy" in waiting
+        in_class = await live.send("say", user="classmate", channel="classroom", text="Me too.")
+        for waiting in (interaction, in_class):  # in a server, even the channel rules can't be read yet
+            callback = await live.callback(waiting)
+            assert callback.payload["type"] == DEFERRED
+            assert callback.at - waiting.sent_at < RESPONSE_DEADLINE_S
+            text = await live.until(lambda w=waiting: w.original and w.original["content"])
+            assert "busy" in text
 
         settings = make_settings(tmp_path / "late-engine")
         async with running_service(settings, host="127.0.0.1", port=port, options=FAST) as service:
             assert service.url.endswith(f":{port}")
             edit = await live.published(interaction)
+            class_edit = await live.published(in_class)
         assert edit.payload["content"] == "Sorry I'm late."
         assert decode(edit.files[0].data)["video_frames"] > 0
+        assert class_edit.payload["content"] == "Me too."
+        assert not live.public_messages(in_class)[0]["flags"] & EPHEMERAL
 
 
 async def test_when_the_engine_stays_busy_the_bot_says_clearly_that_it_could_not() -> None:
@@ -108,3 +116,9 @@ async def test_when_the_engine_stays_busy_the_bot_says_clearly_that_it_could_not
         answer = await live.private_answer(interaction)
         assert "couldn't" in answer["content"] and "try again" in answer["content"]
         assert live.public_messages(interaction) == []  # the "busy" placeholder is gone
+
+        # A private command has nothing to come back to: it says at once that it couldn't.
+        listing = await live.send("phrase list", user="student", channel="general")
+        callback = await live.callback(listing)
+        assert callback.payload["type"] == MESSAGE and callback.payload["data"]["flags"] & EPHEMERAL
+        assert callback.payload["data"]["content"] == BUSY_NOW

@@ -82,7 +82,7 @@ def register(bot: AvatarLabBot) -> None:
     async def say(
         interaction: discord.Interaction, phrase: str, format: app_commands.Choice[str] | None = None
     ) -> None:
-        guild = await bot.rules.check_channel(interaction)
+        guild = await bot.rules.admit(interaction, bot.delivery.deadline(interaction), private=False)
         await replies.defer(interaction, private=False)
         who = identity(interaction.user)
         found: list[Phrase] = []

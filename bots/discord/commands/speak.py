@@ -25,7 +25,7 @@ def register(bot: AvatarLabBot) -> None:
         text: app_commands.Range[str, 1, MAX_TEXT],
         format: app_commands.Choice[str] | None = None,
     ) -> None:
-        guild = await bot.rules.check_channel(interaction)
+        guild = await bot.rules.admit(interaction, bot.delivery.deadline(interaction), private=False)
         await replies.defer(interaction, private=False)
         await speak(
             bot, interaction, text, format.value if format else None, guild.guild_id if guild else None
