@@ -111,9 +111,10 @@ async def test_a_face_photo_becomes_the_avatar_with_a_preview(rig: Rig, shared_d
     assert "photo avatar is ready" in answer["content"]
     profile = await rig.engine.profile(rig.who("student"))
     assert profile.face.has_photo and profile.has_consent("face_animation")
-    if answer["attachments"]:
-        preview = clicked.requests[-1].files[0]
-        assert decode(preview.data)["video_frames"] > 0
+    (preview,) = [f for r in clicked.requests for f in r.files]
+    assert preview.filename == "avatar-preview.mp4" and answer["attachments"]
+    info = decode(preview.data)
+    assert info["video_frames"] > 0 and "h264" in info["codecs"]
 
 
 async def test_settings_and_voice_options_change_the_profile(rig: Rig) -> None:
@@ -155,3 +156,19 @@ async def test_stale_and_double_presses_get_a_clear_answer(rig: Rig, shared_data
     assert callback.payload["data"]["flags"] & EPHEMERAL
     assert "expired" in callback.payload["data"]["content"]
     assert not (await rig.engine.profile(rig.who("student"))).consents
+
+
+async def test_voice_presets_and_styles_autocomplete_from_the_engine(rig: Rig) -> None:
+    offered = await rig.send("voice", user="student", channel=None, focused="preset", preset="")
+    voices = (await rig.callback(offered)).payload["data"]["choices"]
+    assert voices and all(c["name"] and c["value"] for c in voices) and len(voices) <= 25
+    chosen = await rig.send("voice", user="student", channel=None, preset=voices[-1]["value"])
+    await rig.private_answer(chosen)
+    assert (await rig.engine.profile(rig.who("student"))).voice.voice == voices[-1]["value"]
+
+    offered = await rig.send("avatar", user="student", channel=None, focused="style", style="")
+    styles = [c["value"] for c in (await rig.callback(offered)).payload["data"]["choices"]]
+    assert styles == (await rig.engine.styles())[:25]
+    chosen = await rig.send("avatar", user="student", channel=None, style=styles[-1])
+    assert styles[-1] in (await rig.private_answer(chosen))["content"]
+    assert (await rig.engine.profile(rig.who("student"))).face.style == styles[-1]
