@@ -21,8 +21,6 @@ BUSY_NOW = (
 
 def explain(error: BaseException) -> str:
     """The message a person sees for `error`."""
-    if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError) and error.__cause__:
-        error = error.__cause__
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
     if isinstance(error, AvatarLabError):
