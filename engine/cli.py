@@ -459,5 +459,87 @@ def _run_discord(args: argparse.Namespace) -> int:
 COMMANDS.append(_add_discord)
 
 
+# --- telegram (bots/telegram; owned by the Telegram bot) -------------------------------------------------
+
+
+def _add_telegram(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "telegram",
+        help="run the Telegram bot (talks to the engine service)",
+        description=(
+            "Run the Telegram bot. It needs a bot token from @BotFather and a running engine service "
+            "(`avatarlab serve`). Without --webhook-url it uses long polling, which works behind any "
+            "firewall."
+        ),
+    )
+    p.add_argument(
+        "--token", default=None, help="the bot token from @BotFather (default: $AVATARLAB_TELEGRAM_TOKEN)"
+    )
+    p.add_argument(
+        "--engine-url",
+        default=None,
+        help="where the engine service listens (default: the engine_url setting, "
+        "$AVATARLAB_ENGINE_URL, http://127.0.0.1:8750)",
+    )
+    p.add_argument(
+        "--engine-token",
+        default=None,
+        help="this bot's access token for the engine service, one of its AVATARLAB_API_TOKENS "
+        "(default: the engine_token setting, $AVATARLAB_ENGINE_TOKEN)",
+    )
+    p.add_argument(
+        "--webhook-url",
+        default=None,
+        metavar="HTTPS_URL",
+        help="receive updates by webhook at this public https:// URL instead of polling",
+    )
+    p.add_argument(
+        "--webhook-listen",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="address the webhook server binds to, behind your reverse proxy (default 127.0.0.1)",
+    )
+    p.add_argument("--webhook-port", type=int, default=8443, help="port of the webhook server (default 8443)")
+    p.add_argument(
+        "--webhook-secret",
+        default=None,
+        help="secret Telegram sends with every webhook call (default: $AVATARLAB_TELEGRAM_WEBHOOK_SECRET)",
+    )
+    p.add_argument(
+        "--base-url",
+        default=None,
+        metavar="URL",
+        help="a local Bot API server, e.g. http://127.0.0.1:8081/bot (default: api.telegram.org)",
+    )
+    p.set_defaults(run=_run_telegram)
+
+
+def _run_telegram(args: argparse.Namespace) -> int:
+    from bots.telegram import TelegramConfig, run
+
+    settings = Settings.load()
+    config = TelegramConfig(
+        token=args.token or os.environ.get("AVATARLAB_TELEGRAM_TOKEN", ""),
+        engine_url=args.engine_url or settings.engine_url,
+        engine_token=args.engine_token or settings.engine_token,
+        base_url=args.base_url,
+        webhook_url=args.webhook_url,
+        webhook_listen=args.webhook_listen,
+        webhook_port=args.webhook_port,
+        webhook_secret=args.webhook_secret or os.environ.get("AVATARLAB_TELEGRAM_WEBHOOK_SECRET") or None,
+    )
+    if not config.engine_token:
+        raise InvalidInput(
+            "The bot needs its engine token: pass --engine-token or set AVATARLAB_ENGINE_TOKEN "
+            "(the telegram=… value of the engine's AVATARLAB_API_TOKENS)."
+        )
+    logging.getLogger().setLevel(min(logging.getLogger().level, logging.INFO))
+    run(config)
+    return 0
+
+
+COMMANDS.append(_add_telegram)
+
+
 if __name__ == "__main__":
     sys.exit(main())
