@@ -18,12 +18,15 @@ async def with_consent(
     bot: AvatarLabBot,
     interaction: discord.Interaction,
     purpose: str,
-    statement: str,
+    record: str,
+    prompt: str,
     action: Action,
     *,
     scope: str | None = None,
 ) -> None:
-    """Run `action` now if the person already agreed to `purpose` (in `scope`), else after "I agree"."""
+    """Run `action` now if the person already agreed to `purpose` (in `scope`), else after "I agree".
+
+    `prompt` is what they read; `record` (the prompt with its version marker) is what the engine keeps."""
     who = identity(interaction.user)
     profile = await quick(interaction, bot.engine.profile(who))
     if profile.has_consent(purpose, scope):
@@ -32,8 +35,8 @@ async def with_consent(
         return
 
     async def agree(clicked: discord.Interaction) -> None:
-        await bot.engine.grant_consent(who, purpose, statement, scope=scope)
+        await bot.engine.grant_consent(who, purpose, record, scope=scope)
         await action(clicked)
 
-    view = consent_question(interaction.user.id, statement, agree, failures.report)
-    await replies.tell(interaction, consent_prompt(statement), view=view)
+    view = consent_question(interaction.user.id, prompt, agree, failures.report)
+    await replies.tell(interaction, consent_prompt(prompt), view=view)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bots.common import consent_text
+from bots.common.tutor_consent import act_for_me_prompt, act_for_me_text
 from tests.bots.discord.harness import AUTOCOMPLETE, DEFERRED, MESSAGE, Rig, decode, rig
 from tests.bots.discord.standin import EPHEMERAL, MANAGE_GUILD
 from tests.engine.service.harness import start_service
@@ -32,7 +32,7 @@ async def allow_tutor_help(live: Rig, student: str) -> None:
     interaction = await live.send("class allow tutor-help", user=student, channel="classroom")
     await live.callback(interaction)
     prompt = interaction.original
-    assert consent_text.act_for_me("the server “Year 9 class”") in prompt["content"]
+    assert act_for_me_prompt("the server “Year 9 class”") in prompt["content"]
     clicked = await live.click(prompt, "I agree", user=student, channel="classroom")
     assert "can now speak for you" in (await live.private_answer(clicked))["content"]
 
@@ -62,6 +62,7 @@ async def test_tutor_speaks_for_a_student_only_after_the_student_allows_it(rig: 
     await allow_tutor_help(rig, "student")
     consents = (await rig.engine.profile(rig.who("student"))).consents
     assert [(c.purpose, c.scope) for c in consents] == [("act_for_me", rig.discord.guild["id"])]
+    assert consents[0].text == act_for_me_text("the server “Year 9 class”")
 
     said = await rig.send("class say", user="tutor", channel="classroom", student="student", text=text)
     assert (await rig.callback(said)).payload["type"] == DEFERRED

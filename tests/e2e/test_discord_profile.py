@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bots.common import consent_text
+from bots.common.consent import CONSENT_PROMPTS, CONSENT_TEXTS
 from engine.errors import NoFaceFound
 from tests.bots.discord.harness import MESSAGE, UPDATE, Rig, decode, rig
 from tests.bots.discord.interactions import Attach
@@ -33,7 +33,8 @@ async def consent_prompt(live: Rig, path: str, **options: object) -> tuple[objec
 async def test_voice_enrolment_asks_consent_records_it_then_enrols(rig: Rig, shared_data: Path) -> None:
     sample = Attach.from_path(shared_data / "audio" / "LJ001-0002.wav", "audio/x-wav")
     _, prompt = await consent_prompt(rig, "voice", user="student", channel="general", sample=sample)
-    assert consent_text.VOICE_CLONING in prompt["content"]
+    assert CONSENT_PROMPTS["voice_cloning"] in prompt["content"]
+    assert "[voice" not in prompt["content"]  # the version marker is recorded, not shown
     profile = await rig.engine.profile(rig.who("student"))
     assert not profile.has_consent("voice_cloning")  # nothing recorded before the button
 
@@ -45,7 +46,7 @@ async def test_voice_enrolment_asks_consent_records_it_then_enrols(rig: Rig, sha
     assert preview.filename == "voice-preview.ogg" and decode(preview.data)["audio_samples"] > 0
     profile = await rig.engine.profile(rig.who("student"))
     (consent,) = [c for c in profile.consents if c.purpose == "voice_cloning"]
-    assert consent.text == consent_text.VOICE_CLONING and consent.active
+    assert consent.text == CONSENT_TEXTS["voice_cloning"] and consent.active
     assert profile.voice.enrolled
 
     # Consent is asked once: the next sample is enrolled at once, privately.
@@ -67,7 +68,7 @@ async def test_someone_else_cannot_answer_the_consent_question(rig: Rig, shared_
 async def test_saying_no_records_nothing(rig: Rig, shared_data: Path) -> None:
     photo = Attach.from_path(shared_data / "images" / "sadtalker_happy.png", "image/png")
     _, prompt = await consent_prompt(rig, "avatar", user="student", channel=None, photo=photo)
-    assert consent_text.FACE_ANIMATION in prompt["content"]
+    assert CONSENT_PROMPTS["face_animation"] in prompt["content"]
     clicked = await rig.click(prompt, "No", user="student", channel=None)
     assert (await rig.callback(clicked)).payload["type"] == UPDATE
     assert "nothing was saved" in clicked.original["content"]

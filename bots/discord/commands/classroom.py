@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bots.common import consent_text
+from bots.common.tutor_consent import ACT_FOR_ME, act_for_me_prompt, act_for_me_text
 from bots.discord import replies
 from bots.discord.commands.common import MAX_TEXT, choices, find_phrase, phrase_choices
 from bots.discord.consent import with_consent
@@ -24,7 +24,6 @@ from engine.service.schema import Guild, Job
 if TYPE_CHECKING:
     from bots.discord.bot import AvatarLabBot
 
-ACT_FOR_ME = "act_for_me"
 Submit = Callable[[], Awaitable[Job]]
 
 
@@ -152,7 +151,6 @@ def register(bot: AvatarLabBot) -> None:
     async def allow_tutor_help(interaction: discord.Interaction) -> None:
         guild_id = require_server(interaction)
         place = f"the server “{interaction.guild.name}”" if interaction.guild else "this server"
-        statement = consent_text.act_for_me(place)
 
         async def done(answering: discord.Interaction) -> None:
             await replies.tell(
@@ -160,7 +158,15 @@ def register(bot: AvatarLabBot) -> None:
                 "Tutors on this server can now speak for you. Stop it with /class revoke tutor-help.",
             )
 
-        await with_consent(bot, interaction, ACT_FOR_ME, statement, done, scope=guild_id)
+        await with_consent(
+            bot,
+            interaction,
+            ACT_FOR_ME,
+            act_for_me_text(place),
+            act_for_me_prompt(place),
+            done,
+            scope=guild_id,
+        )
 
     @revoke.command(name="tutor-help", description="Stop this server's tutors speaking for you")
     async def revoke_tutor_help(interaction: discord.Interaction) -> None:

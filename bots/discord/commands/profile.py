@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bots.common import consent_text
+from bots.common.consent import CONSENT_PROMPTS, CONSENT_TEXTS, FACE_ANIMATION, VOICE_CLONING
 from bots.discord import attachments, replies
 from bots.discord.commands.common import choices, shorten
 from bots.discord.consent import with_consent
@@ -136,7 +136,14 @@ def register(bot: AvatarLabBot) -> None:
             file = discord.File(io.BytesIO(clip), filename="voice-preview.ogg")
             await replies.tell(answering, text + " Here is how it sounds:", file=file)
 
-        await with_consent(bot, interaction, "voice_cloning", consent_text.VOICE_CLONING, enrol)
+        await with_consent(
+            bot,
+            interaction,
+            VOICE_CLONING,
+            CONSENT_TEXTS[VOICE_CLONING],
+            CONSENT_PROMPTS[VOICE_CLONING],
+            enrol,
+        )
 
     @bot.tree.command(name="avatar", description="Choose a cartoon avatar, or use a photo of your face")
     @app_commands.describe(style="A cartoon style", photo="A clear photo of your face, looking at the camera")
@@ -170,7 +177,14 @@ def register(bot: AvatarLabBot) -> None:
             else:
                 await replies.tell(answering, text)
 
-        await with_consent(bot, interaction, "face_animation", consent_text.FACE_ANIMATION, prepare)
+        await with_consent(
+            bot,
+            interaction,
+            FACE_ANIMATION,
+            CONSENT_TEXTS[FACE_ANIMATION],
+            CONSENT_PROMPTS[FACE_ANIMATION],
+            prepare,
+        )
 
     @bot.tree.command(name="settings", description="See or change your language and how messages are sent")
     @app_commands.describe(
