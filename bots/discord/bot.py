@@ -35,6 +35,9 @@ class AvatarLabBot(discord.AutoShardedClient):
             module.register(self)
 
     async def setup_hook(self) -> None:
+        if not await self.engine.health():
+            # Not fatal: commands wait for it (or say it is busy), and it may simply start later.
+            log.warning("the engine service at %s is not answering yet", self.settings.engine_url)
         if not self.settings.sync_commands:
             return
         if self.settings.sync_guild_id is not None:
@@ -45,6 +48,9 @@ class AvatarLabBot(discord.AutoShardedClient):
         else:
             synced = await self.tree.sync()
             log.info("synced %d global commands", len(synced))
+
+    async def on_ready(self) -> None:
+        log.info("connected to Discord as %s, in %d servers", self.user, len(self.guilds))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         if views.is_stale_press(interaction):

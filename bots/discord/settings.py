@@ -51,11 +51,17 @@ class DiscordSettings:
             except ValueError as exc:
                 raise InvalidInput(f"{APPLICATION_ID_ENV} must be a number (the application's ID).") from exc
         engine = Settings.load(env)
+        engine_token = engine_token or engine.engine_token
+        if not engine_token.strip():
+            raise InvalidInput(
+                "The bot needs its engine token: pass --engine-token or set AVATARLAB_ENGINE_TOKEN "
+                "(the discord=… value of the engine's AVATARLAB_API_TOKENS)."
+            )
         return cls(
             token=token.strip(),
             application_id=application_id,
             engine_url=engine_url or engine.engine_url,
-            engine_token=engine_token if engine_token is not None else engine.engine_token,
+            engine_token=engine_token.strip(),
             sync_commands=sync_commands or sync_guild_id is not None,
             sync_guild_id=sync_guild_id,
             api_url=(api_url or DISCORD_API).rstrip("/"),

@@ -33,9 +33,13 @@ def test_missing_token_is_one_kind_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("AVATARLAB_DISCORD_TOKEN", raising=False)
+    monkeypatch.delenv("AVATARLAB_ENGINE_TOKEN", raising=False)
     assert main(["discord"]) == 2
     err = capsys.readouterr().err.strip()
     assert err == "avatarlab: A Discord bot token is needed: pass --token or set AVATARLAB_DISCORD_TOKEN."
+    assert main(["discord", "--token", "abc"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("avatarlab: The bot needs its engine token: pass --engine-token")
 
 
 async def test_a_wrong_token_is_reported_without_a_traceback() -> None:
@@ -53,6 +57,8 @@ async def test_a_wrong_token_is_reported_without_a_traceback() -> None:
             standin.api_base,
             "--engine-url",
             "http://127.0.0.1:9",
+            "--engine-token",
+            "engine-token",
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             env=dict(os.environ),
