@@ -122,3 +122,15 @@ async def test_when_the_engine_stays_busy_the_bot_says_clearly_that_it_could_not
         callback = await live.callback(listing)
         assert callback.payload["type"] == MESSAGE and callback.payload["data"]["flags"] & EPHEMERAL
         assert callback.payload["data"]["content"] == BUSY_NOW
+
+
+async def test_a_clip_that_cannot_fit_the_upload_limit_is_a_private_specific_error(
+    start_service: StartService,
+) -> None:
+    async with start_rig(start_service, attachment_size_limit=4_000) as live:
+        await live.use_espeak("student")
+        interaction = await live.send("say", user="student", channel="general", text="Hello there, everyone.")
+        answer = await live.private_answer(interaction)
+        assert "can't fit" in answer["content"] and "voice-only" in answer["content"]
+        assert live.public_messages(interaction) == []
+        assert not [r for r in interaction.requests if r.files]  # nothing over the limit was uploaded

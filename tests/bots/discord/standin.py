@@ -29,6 +29,8 @@ DEFAULT_ATTACHMENT_LIMIT = 10 * 1024 * 1024
 RESPONSE_DEADLINE_S = 3.0
 TOKEN_LIFE_S = 15 * 60.0
 EPHEMERAL = 64
+SUPPRESS_EMBEDS = 4
+MAX_CONTENT = 2000
 LOADING = 128
 MANAGE_GUILD = 1 << 5
 EVERYDAY_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 15) | (1 << 31)  # view, send, attach files, use commands
@@ -353,6 +355,10 @@ class StandInDiscord:
             if self._too_large(interaction, files):
                 record.status = 413
                 return _error(413, 40005, "Request entity too large")
+            invalid = self._invalid(payload.get("data") or {})
+            if invalid is not None:
+                record.status = invalid.status
+                return invalid
             return _json(self._answer(interaction, payload, files))
         finally:
             await self._notify()
@@ -383,6 +389,15 @@ class StandInDiscord:
             answer["resource"]["message"] = message
         return answer
 
+    def _invalid(self, payload: dict[str, Any]) -> web.Response | None:
+        """Discord's form checks that a bot can trip: message length and the two settable flags."""
+        content = payload.get("content") or ""
+        if len(content) > MAX_CONTENT:
+            return _error(400, 50035, f"Invalid Form Body: content must be {MAX_CONTENT} or fewer in length.")
+        if int(payload.get("flags") or 0) & ~(EPHEMERAL | SUPPRESS_EMBEDS):
+            return _error(400, 50035, "Invalid Form Body: flags")
+        return None
+
     def _too_large(self, interaction: Interaction, files: list[Upload]) -> bool:
         limit = interaction.payload["attachment_size_limit"]
         return any(len(f.data) > limit for f in files)
@@ -409,6 +424,10 @@ class StandInDiscord:
             if self._too_large(interaction, files):
                 record.status = 413
                 return _error(413, 40005, "Request entity too large")
+            invalid = self._invalid(payload)
+            if invalid is not None:
+                record.status = invalid.status
+                return invalid
             original = interaction.original
             if original is not None and not interaction.original_deleted and original["flags"] & LOADING:
                 # Discord turns the first follow-up after a defer into the deferred message itself.
@@ -451,6 +470,10 @@ class StandInDiscord:
             if self._too_large(interaction, files):
                 record.status = 413
                 return _error(413, 40005, "Request entity too large")
+            invalid = self._invalid(payload)
+            if invalid is not None:
+                record.status = invalid.status
+                return invalid
             message.update(_message_fields(payload, files, self, keep=message))
             message["flags"] &= ~LOADING
             message["edited_timestamp"] = _now()
