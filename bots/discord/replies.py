@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import time
+from typing import Any
 
 import discord
 
@@ -18,7 +19,6 @@ log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
 PLACEHOLDER = "avatarlab.placeholder"  # "public" | "private" while a deferred message waits for its content
 RECEIVED_AT = "avatarlab.received_at"
-EPHEMERAL = 64
 BUSY_TEXT = "The engine is busy right now. I'll post this here as soon as it's ready."
 
 
@@ -44,7 +44,7 @@ async def tell(
     view: discord.ui.View | None = None,
 ) -> None:
     """A private answer to the person who used the command, whatever state the interaction is in."""
-    extra: dict = {}
+    extra: dict[str, Any] = {}
     if file is not None:
         extra["file"] = file
     if view is not None:
@@ -54,7 +54,7 @@ async def tell(
         return
     placeholder = interaction.extras.pop(PLACEHOLDER, None)
     if placeholder == "private" and view is None:
-        edit: dict = {"attachments": [file]} if file is not None else {}
+        edit: dict[str, Any] = {"attachments": [file]} if file is not None else {}
         await interaction.edit_original_response(content=text, allowed_mentions=NO_PINGS, **edit)
         return
     if placeholder == "public":
