@@ -21,6 +21,8 @@ pytestmark = pytest.mark.timeout(120)
 async def test_say_in_a_guild_channel_defers_then_posts_a_clip_that_fits(start_service: StartService) -> None:
     limit = 160_000
     async with start_rig(start_service, attachment_size_limit=limit) as live:
+        assert live.discord.heartbeats >= 1  # discord.py beats at once after HELLO; the stand-in ACKs it
+        assert {c["name"] for c in live.discord.commands[None]} >= {"say", "phrase", "class", "class-setup"}
         await live.use_espeak("student")
         text = "Hello everyone, I'm here."
         interaction = await live.send("say", user="student", channel="general", text=text)
