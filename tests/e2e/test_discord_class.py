@@ -48,6 +48,19 @@ async def test_setup_is_for_server_managers_only(rig: Rig) -> None:
     await setup_class(rig)
     guild = await rig.engine.guild("discord", rig.discord.guild["id"])
     assert guild.tutor_role_ids == (rig.discord.tutor_role["id"],)
+    assert guild.allowed_channel_ids == () and guild.default_language == "en"
+
+    # Channels: leaving one out of "every channel" keeps all the others; "all channels" resets.
+    channels = rig.discord.channels
+    left_out = await rig.send(
+        "class-setup", user="manager", channel="classroom", disallow_channel="off-topic"
+    )
+    await rig.private_answer(left_out)
+    guild = await rig.engine.guild("discord", rig.discord.guild["id"])
+    assert set(guild.allowed_channel_ids) == {channels["general"]["id"], channels["classroom"]["id"]}
+    reset = await rig.send("class-setup", user="manager", channel="classroom", all_channels=True)
+    assert "every channel" in (await rig.private_answer(reset))["content"]
+    assert (await rig.engine.guild("discord", rig.discord.guild["id"])).allowed_channel_ids == ()
 
 
 async def test_tutor_speaks_for_a_student_only_after_the_student_allows_it(rig: Rig) -> None:
