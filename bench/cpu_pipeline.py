@@ -1,6 +1,7 @@
 """CPU pipeline benchmark: time to first audio and to the finished MP4, per stage, for three lengths.
 
-    python bench/cpu_pipeline.py [--engine piper|espeak] [--avatar STYLE] [--size 512] [--repeats 3] [--json out.json]
+    python bench/cpu_pipeline.py [--engine piper|espeak] [--avatar STYLE] [--size 512] [--repeats 3]
+                                 [--json out.json]
 
 "First audio" is the moment the voice clip (OGG/Opus) is ready to send; "video" is the finished MP4.
 Speed is reported as a multiple of real time (seconds of clip per second of work).
@@ -17,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.pipeline import Pipeline, SpeechReady, StageTimes, VideoReady  # noqa: E402
-from engine.types import FaceSettings, RenderRequest, VoiceSettings  # noqa: E402
+from engine.pipeline import Pipeline, SpeechReady, StageTimes, VideoReady
+from engine.types import FaceSettings, RenderRequest, VoiceSettings
 
 SENTENCES = {
     "short": "Yes, please.",
@@ -44,7 +45,9 @@ def measure(pipeline: Pipeline, request: RenderRequest) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--engine", default=None, help="speech engine (default: piper for English)")
     parser.add_argument("--avatar", default="default", help="cartoon style")
     parser.add_argument("--size", type=int, default=512)

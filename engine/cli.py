@@ -75,16 +75,36 @@ def _add_say(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--rate", type=float, default=1.0, help="speaking rate, 0.5–2.0 (default 1.0)")
     p.add_argument("--pitch", type=float, default=0.0, help="pitch shift in semitones, -12–12 (default 0)")
     p.add_argument("--volume", type=float, default=1.0, help="volume, 0.1–2.0 (default 1.0)")
-    p.add_argument("--say-as", action="append", default=[], metavar="WORD=SPOKEN",
-                   help="pronounce WORD as SPOKEN (repeatable)")
-    p.add_argument("--avatar", default="default", metavar="STYLE", help="cartoon style (see `avatarlab avatar styles`)")
-    p.add_argument("--photo", type=Path, default=None,
-                   help="animate this photo, or a prepared face from `avatarlab avatar prepare`")
-    p.add_argument("--captions", choices=["soft", "burn", "none"], default="soft",
-                   help="subtitle track (soft, default), drawn into the picture (burn), or none")
+    p.add_argument(
+        "--say-as",
+        action="append",
+        default=[],
+        metavar="WORD=SPOKEN",
+        help="pronounce WORD as SPOKEN (repeatable)",
+    )
+    p.add_argument(
+        "--avatar", default="default", metavar="STYLE", help="cartoon style (see `avatarlab avatar styles`)"
+    )
+    p.add_argument(
+        "--photo",
+        type=Path,
+        default=None,
+        help="animate this photo, or a prepared face from `avatarlab avatar prepare`",
+    )
+    p.add_argument(
+        "--captions",
+        choices=["soft", "burn", "none"],
+        default="soft",
+        help="subtitle track (soft, default), drawn into the picture (burn), or none",
+    )
     p.add_argument("--size", type=int, default=512, help="video side in pixels (default 512)")
-    p.add_argument("--size-limit", type=float, default=None, metavar="MB",
-                   help="make the file fit in this many megabytes")
+    p.add_argument(
+        "--size-limit",
+        type=float,
+        default=None,
+        metavar="MB",
+        help="make the file fit in this many megabytes",
+    )
     p.add_argument("--srt", type=Path, default=None, help="also write the captions as SRT here")
     p.set_defaults(run=_run_say)
 
@@ -116,8 +136,12 @@ def _run_say(args: argparse.Namespace) -> int:
     if limit is not None and limit <= 0:
         raise InvalidInput("--size-limit must be a positive number of megabytes.")
     request = RenderRequest(
-        text=args.text, voice=voice, face=face, output=output,
-        captions=CaptionMode(args.captions), size_limit_bytes=limit,
+        text=args.text,
+        voice=voice,
+        face=face,
+        output=output,
+        captions=CaptionMode(args.captions),
+        size_limit_bytes=limit,
     )
     clip = Pipeline(settings).render_final(request, progress=_progress_printer(sys.stderr))
     _write_atomically(args.out, clip.data)
@@ -165,14 +189,23 @@ def _check_writable(path: Path) -> None:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".part")
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".part"
+    )
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the mode `open` would
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise OutputNotWritable(str(path), exc.strerror or "write failed") from exc
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _read_input(path: Path) -> bytes:
@@ -186,7 +219,7 @@ def _read_input(path: Path) -> bytes:
         raise InvalidInput(f"Can't read {path}: {exc.strerror}.") from exc
 
 
-def _progress_printer(stream) -> Callable[[int, int], None]:  # noqa: ANN001
+def _progress_printer(stream) -> Callable[[int, int], None]:
     """A progress line for long clips: rewritten in place on a terminal, a few plain lines otherwise."""
     state = {"shown": -1}
 
@@ -305,7 +338,74 @@ def _run_db(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_say, _add_voices, _add_avatar, _add_db]
+# --- models -----------------------------------------------------------------------------------------
+
+
+def _add_models(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "models",
+        help="import official neural-model weights (SMALL-E voice, DiffTalk face)",
+        description="Convert official checkpoints into the model folder (AVATARLAB_MODELS_DIR).",
+    )
+    sub = p.add_subparsers(title="models commands", metavar="ACTION")
+    imp = sub.add_parser("import", help="convert official weights into the model folder")
+    which = imp.add_subparsers(title="model", metavar="MODEL")
+    smalle = which.add_parser("smalle", help="SMALL-E (e.g. gla_60_librilight.pt + bpe256.json)")
+    smalle.add_argument(
+        "--checkpoint", required=True, type=Path, help="the official Lightning .pt checkpoint"
+    )
+    smalle.add_argument(
+        "--tokenizer", required=True, type=Path, help="the BPE tokenizer JSON shipped with it"
+    )
+    smalle.add_argument("--encodec", type=Path, default=None, help="EnCodec 24 kHz weights")
+    smalle.add_argument("--vocos", type=Path, default=None, help="Vocos (EnCodec) weights")
+    smalle.set_defaults(run=_run_import_smalle)
+    difftalk = which.add_parser(
+        "difftalk", help="DiffTalk (an official Lightning checkpoint + the LDM vq-f4)"
+    )
+    difftalk.add_argument("--checkpoint", required=True, type=Path, help="the DiffTalk Lightning checkpoint")
+    difftalk.add_argument("--vq", type=Path, default=None, help="the LDM vq-f4 checkpoint, if not inside it")
+    difftalk.add_argument("--name", default="default", help="model name under <models>/difftalk/")
+    difftalk.add_argument("--overwrite", action="store_true", help="replace an existing model of that name")
+    difftalk.set_defaults(run=_run_import_difftalk)
+
+
+def _run_import_smalle(args: argparse.Namespace) -> int:
+    from engine.models.smalle.convert import import_smalle
+    from engine.models.smalle.errors import SmallEError
+
+    settings = Settings.load()
+    try:
+        out = import_smalle(
+            args.checkpoint,
+            args.tokenizer,
+            settings.resolved_models_dir,
+            args.encodec,
+            args.vocos,
+            progress=sys.stderr.isatty(),
+        )
+    except SmallEError as exc:
+        raise InvalidInput(str(exc)) from exc
+    print(f"SMALL-E installed in {out}. Choose it with --engine smalle.")
+    return 0
+
+
+def _run_import_difftalk(args: argparse.Namespace) -> int:
+    from engine.face.difftalk import import_difftalk
+
+    out = Settings.load().resolved_models_dir / "difftalk" / args.name
+    import_difftalk(args.checkpoint, args.vq, out, overwrite=args.overwrite)
+    print(f"DiffTalk installed in {out}.")
+    return 0
+
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_say,
+    _add_voices,
+    _add_avatar,
+    _add_db,
+    _add_models,
+]
 
 
 # --- serve / worker: the engine service (this block belongs to engine/service) ----------------------------

@@ -101,7 +101,9 @@ def _coerce(cls: type[Settings], name: str, value: Any) -> Any:
         if "Path" in str(kind):
             return Path(value).expanduser()
     except ValueError as exc:
-        raise InvalidInput(f"The setting {ENV_PREFIX}{name.upper()}={value!r} is not a valid {kind}.") from exc
+        raise InvalidInput(
+            f"The setting {ENV_PREFIX}{name.upper()}={value!r} is not a valid {kind}."
+        ) from exc
     return value
 
 

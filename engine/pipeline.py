@@ -23,7 +23,6 @@ from engine.media.encode import encode_mp4, encode_video_note, encode_voice
 from engine.speech import engine_for as speech_engine_for
 from engine.text import prepare_text
 from engine.types import (
-    CaptionMode,
     Clip,
     FaceSettings,
     OutputFormat,
@@ -85,23 +84,22 @@ class Pipeline:
         try:
             utterance = engine.synthesize(spoken, voice)
         except ModelMissing as exc:
-            log.warning("speech engine %s unavailable (%s); using the default engine", engine.name, exc)
+            log.warning("speech engine %s unavailable (%s); using the default one", engine.name, exc.message)
             fallback = replace(voice, engine=None, reference=None)
             utterance = speech_engine_for(fallback).synthesize(spoken, fallback)
         # Captions show what the person typed, not the normalised spoken form.
         return replace(utterance, text=text)
 
-    def face_engine(self, face: FaceSettings) -> tuple[FaceEngine, FaceSettings]:
-        """The engine for `face`, falling back (difftalk → portrait → cartoon) when it cannot run."""
+    def face_engine(self, utterance: Utterance, face: FaceSettings) -> tuple[FaceEngine, FaceSettings, int]:
+        """The engine for `face` and its frame count, falling back (difftalk → portrait → cartoon)."""
         try:
             engine = face_engine_for(face)
-            if engine.name == "difftalk" and not face.weights:
-                raise ModelMissing("this profile has no DiffTalk weights")
-            return engine, face
+            return engine, face, engine.frame_count(utterance, face)
         except ModelMissing as exc:
             fallback = replace(face, engine="portrait" if face.prepared_face else "cartoon", weights=None)
-            log.warning("face engine %s unavailable (%s); using %s", face.engine, exc, fallback.engine)
-            return face_engine_for(fallback), fallback
+            log.warning("face engine %s unavailable (%s): %s", face.engine, exc.message, fallback.engine)
+            engine = face_engine_for(fallback)
+            return engine, fallback, engine.frame_count(utterance, fallback)
 
     def voice_clip(self, utterance: Utterance, request: RenderRequest) -> Clip:
         cues = cues_from_words(utterance.words, utterance.text)
@@ -128,9 +126,8 @@ class Pipeline:
         note = request.output is OutputFormat.VIDEO_NOTE
         if note and face.size > VIDEO_NOTE_SIDE:
             face = replace(face, size=VIDEO_NOTE_SIDE)
-        engine, face = self.face_engine(face)
+        engine, face, total = self.face_engine(utterance, face)
         cues = cues_from_words(utterance.words, utterance.text)
-        total = engine.frame_count(utterance, face)
         frames = _progress(_timed(engine.render(utterance, face), "face", times), total, progress)
         start = time.perf_counter()
         encode = encode_video_note if note else encode_mp4
@@ -201,7 +198,9 @@ def _timed(frames: Iterator[np.ndarray], stage: str, times: StageTimes | None) -
         yield batch
 
 
-def _progress(frames: Iterator[np.ndarray], total: int, callback: ProgressCallback | None) -> Iterator[np.ndarray]:
+def _progress(
+    frames: Iterator[np.ndarray], total: int, callback: ProgressCallback | None
+) -> Iterator[np.ndarray]:
     done = 0
     for batch in frames:
         yield batch

@@ -71,7 +71,7 @@ class Viseme(enum.IntEnum):
     AA = 10  # ɑ a æ ʌ: open
     E = 11  # e ɛ ə
     I = 12  # i ɪ j: spread  # noqa: E741
-    O = 13  # o ɔ: round
+    O = 13  # o ɔ: round  # noqa: E741
     U = 14  # u ʊ w: round and small
 
 

@@ -19,9 +19,16 @@ def _portrait() -> FaceEngine:
     return PortraitFaceEngine()
 
 
+def _difftalk() -> FaceEngine:
+    from engine.face.difftalk import DiffTalkFaceEngine
+
+    return DiffTalkFaceEngine()
+
+
 face_engines: Registry[FaceEngine] = Registry("face")
 face_engines.register("cartoon", _cartoon)
 face_engines.register("portrait", _portrait)
+face_engines.register("difftalk", _difftalk)
 
 
 def engine_for(settings: FaceSettings) -> FaceEngine:

@@ -15,7 +15,11 @@ class FaceEngine(Protocol):
     name: str
 
     def frame_count(self, utterance: Utterance, settings: FaceSettings) -> int:
-        """How many frames render() yields in total (the audio's length at settings.fps, rounded up)."""
+        """How many frames render() yields in total (the audio's length at settings.fps, rounded up).
+
+        Raises ModelMissing when the engine cannot render with these settings (e.g. no weights), so
+        callers can choose another engine before any frame is drawn.
+        """
         ...
 
     def render(self, utterance: Utterance, settings: FaceSettings) -> Iterator[np.ndarray]:

@@ -30,8 +30,16 @@ def _piper() -> SpeechEngine:
     return PiperEngine()
 
 
+def _smalle() -> SpeechEngine:
+    from engine.config import Settings
+    from engine.speech.smalle import SmallESpeechEngine
+
+    return SmallESpeechEngine(Settings.load().resolved_models_dir)
+
+
 speech_engines.register("espeak", _espeak)
 speech_engines.register("piper", _piper)
+speech_engines.register("smalle", _smalle)
 
 FALLBACK_ENGINE = "espeak"
 

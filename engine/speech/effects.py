@@ -188,12 +188,29 @@ def _high_pass(sample_rate: int, freq: float, q: float) -> tuple[tuple, tuple]:
 
 
 def true_peak(audio: np.ndarray, sample_rate: int) -> float:
-    """Linear true-peak estimate: the peak of the 4x oversampled signal (band-limited FFT interpolation)."""
+    """Linear true-peak estimate: the peak of the 4x oversampled signal (ITU-R BS.1770 Annex 2 style).
+
+    A polyphase windowed-sinc interpolator: each phase is one short convolution, so this costs a few
+    milliseconds where a whole-signal FFT interpolation costs tens.
+    """
     if len(audio) == 0:
         return 0.0
-    n = 1 << math.ceil(math.log2(len(audio) + 64))  # power-of-two FFTs are the fast ones; zeros after the end
-    up = np.fft.irfft(np.fft.rfft(audio.astype(np.float64), n), n * _PEAK_OVERSAMPLE) * _PEAK_OVERSAMPLE
-    return float(max(np.abs(audio).max(), np.abs(up).max()))
+    x = audio.astype(np.float32, copy=False)
+    peak = float(np.abs(x).max())
+    for kernel in _TRUE_PEAK_PHASES:
+        peak = max(peak, float(np.abs(np.convolve(x, kernel, mode="same")).max()))
+    return peak
+
+
+def _true_peak_phases(oversample: int, half_taps: int = 12) -> tuple[np.ndarray, ...]:
+    k = np.arange(-half_taps, half_taps, dtype=np.float64)
+    window = np.kaiser(2 * half_taps, 8.0)
+    return tuple(
+        (np.sinc(k + phase / oversample) * window).astype(np.float32) for phase in range(1, oversample)
+    )
+
+
+_TRUE_PEAK_PHASES = _true_peak_phases(_PEAK_OVERSAMPLE)
 
 
 def normalise_loudness(audio: np.ndarray, sample_rate: int, target_lufs: float = TARGET_LUFS) -> np.ndarray:

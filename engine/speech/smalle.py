@@ -103,6 +103,8 @@ class SmallESpeechEngine:
     # -- SpeechEngine -------------------------------------------------------------------------------------
 
     def voices(self) -> list[VoiceInfo]:
+        if not available(self.models_dir):
+            return []  # not installed: offer nothing rather than a voice that cannot speak
         found = [VoiceInfo(DEFAULT_VOICE, "SMALL-E (LibriLight reader)", "en", self.name)]
         folder = model_dir(self.models_dir) / "voices"
         if folder.is_dir():
