@@ -9,14 +9,6 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from aiohttp import web
-from storage.errors import (
-    ConflictError,
-    DatabaseUnavailableError,
-    InvalidValueError,
-    MigrationError,
-    NotFoundError,
-    StorageError,
-)
 
 from engine.errors import (
     AvatarLabError,
@@ -26,6 +18,14 @@ from engine.errors import (
     MediaTooLarge,
     NotFound,
     RateLimited,
+)
+from storage.errors import (
+    ConflictError,
+    DatabaseUnavailableError,
+    InvalidValueError,
+    MigrationError,
+    NotFoundError,
+    StorageError,
 )
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,10 @@ def error_json(exc: AvatarLabError) -> web.Response:
     if isinstance(exc, Busy | RateLimited):
         headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after_s)))
     body = {"error": {"code": exc.code, "message": exc.message}}
-    return web.json_response(body, status=exc.status, headers=headers)
+    response = web.json_response(body, status=exc.status, headers=headers)
+    if exc.status == 413:
+        response.force_close()  # the rest of the oversized body is never read; don't reuse the connection
+    return response
 
 
 _HTTP_ERRORS: dict[int, AvatarLabError] = {

@@ -101,7 +101,7 @@ async def running_service(
     parse_tokens(settings.api_tokens)  # a malformed token list stops start-up with its message
     ctx = ServiceContext(settings, options)
     await ctx.prepare()
-    runner = web.AppRunner(create_app(ctx), access_log=None, shutdown_timeout=5.0)
+    runner = web.AppRunner(create_app(ctx), access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:
