@@ -15,11 +15,11 @@ from discord import app_commands
 
 from bots.common.tutor_consent import ACT_FOR_ME, act_for_me_prompt, act_for_me_text
 from bots.discord import replies
-from bots.discord.commands.common import MAX_TEXT, choices, find_phrase, phrase_choices
+from bots.discord.commands.common import MAX_TEXT, choices, find_phrase, output_for_discord, phrase_choices
 from bots.discord.consent import with_consent
 from bots.discord.rules import NotPermitted, identity, is_manager, is_tutor, quick
 from engine.errors import ConsentRequired, InvalidInput
-from engine.service.schema import Guild, Job
+from engine.service.schema import Guild, Job, Phrase, Profile
 
 if TYPE_CHECKING:
     from bots.discord.bot import AvatarLabBot
@@ -61,11 +61,13 @@ def register(bot: AvatarLabBot) -> None:
     allow = app_commands.Group(name="allow", description="Allow tutors to help you", parent=group)
     revoke = app_commands.Group(name="revoke", description="Stop tutors helping you", parent=group)
 
-    async def tutor_guild(interaction: discord.Interaction, student: discord.Member) -> Guild:
-        """The server's settings, once the caller is a tutor and the student agreed to tutor help here."""
+    async def tutor_guild(interaction: discord.Interaction, student: discord.Member) -> tuple[Guild, Profile]:
+        """The server's settings and the student's profile, once the caller is a tutor and the student
+        agreed to tutor help here."""
         require_server(interaction)
         guild = await bot.rules.check_channel(interaction)
-        assert guild is not None
+        if guild is None:  # only in DMs, which require_server has ruled out
+            raise InvalidInput("This command works only in a server, not in direct messages.")
         if not is_tutor(interaction, guild):
             raise NotPermitted("Only tutors can speak for a student. A server manager sets the tutor roles.")
         if student.bot or student.id == interaction.user.id:
@@ -73,7 +75,7 @@ def register(bot: AvatarLabBot) -> None:
         profile = await quick(interaction, bot.engine.profile(identity(student)))
         if not profile.has_consent(ACT_FOR_ME, guild.guild_id):
             raise no_consent(student)
-        return guild
+        return guild, profile
 
     async def run_for(interaction: discord.Interaction, student: discord.Member, submit: Submit) -> Job:
         try:
@@ -88,7 +90,7 @@ def register(bot: AvatarLabBot) -> None:
     async def say(
         interaction: discord.Interaction, student: discord.Member, text: app_commands.Range[str, 1, MAX_TEXT]
     ) -> None:
-        guild = await tutor_guild(interaction, student)
+        guild, profile = await tutor_guild(interaction, student)
         await replies.defer(interaction, private=False)
         tutor = identity(interaction.user)
 
@@ -96,7 +98,8 @@ def register(bot: AvatarLabBot) -> None:
             return await bot.engine.render(
                 tutor,
                 text,
-                captions="soft",
+                output=output_for_discord(profile.output),
+                captions="burn" if profile.captions == "burn" else "soft",
                 size_limit_bytes=interaction.filesize_limit,
                 idempotency_key=f"discord:{interaction.id}",
                 on_behalf_of=identity(student),
@@ -129,14 +132,17 @@ def register(bot: AvatarLabBot) -> None:
     @app_commands.describe(student="The student you speak for", phrase="Start typing to find their phrase")
     @app_commands.autocomplete(phrase=student_phrases)
     async def phrase(interaction: discord.Interaction, student: discord.Member, phrase: str) -> None:
-        guild = await tutor_guild(interaction, student)
+        guild, profile = await tutor_guild(interaction, student)
         await replies.defer(interaction, private=False)
-        found = await find_phrase(bot.engine, identity(student), phrase, whose=f"{student.display_name}'s")
+        found: list[Phrase] = []
 
         async def submit() -> Job:
+            whose = f"{student.display_name}'s"
+            found[:] = [await find_phrase(bot.engine, identity(student), phrase, whose=whose)]
             return await bot.engine.speak_phrase(
                 identity(interaction.user),
-                found.id,
+                found[0].id,
+                output=output_for_discord(profile.output),
                 size_limit_bytes=interaction.filesize_limit,
                 idempotency_key=f"discord:{interaction.id}",
                 on_behalf_of=identity(student),
@@ -144,7 +150,7 @@ def register(bot: AvatarLabBot) -> None:
             )
 
         job = await run_for(interaction, student, submit)
-        content = attribution(interaction.user, student, found.text)
+        content = attribution(interaction.user, student, found[0].text)
         await bot.delivery.publish_job(interaction, job, content, stem="phrase")
 
     @allow.command(name="tutor-help", description="Let this server's tutors speak your phrases and messages")
