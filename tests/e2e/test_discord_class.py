@@ -132,3 +132,12 @@ async def test_tutor_says_a_students_saved_phrase(rig: Rig) -> None:
 async def test_class_commands_need_a_server(rig: Rig) -> None:
     interaction = await rig.send("class allow tutor-help", user="student", channel=None)
     assert "only in a server" in refused((await rig.callback(interaction)).payload)
+
+
+async def test_settings_point_to_the_servers_language(rig: Rig) -> None:
+    setup = await rig.send("class-setup", user="manager", channel="classroom", language="de")
+    await rig.private_answer(setup)
+    shown = await rig.send("settings", user="student", channel="classroom")
+    assert "This server's language is **de**" in (await rig.private_answer(shown))["content"]
+    changed = await rig.send("settings", user="student", channel="classroom", language="de")
+    assert "server's language" not in (await rig.private_answer(changed))["content"]

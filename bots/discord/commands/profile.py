@@ -220,4 +220,12 @@ def register(bot: AvatarLabBot) -> None:
         profile = (
             await bot.engine.update_profile(who, **changes) if changes else await bot.engine.profile(who)
         )
-        await replies.tell(interaction, ("Saved.\n" if changes else "") + describe_settings(profile))
+        text = ("Saved.\n" if changes else "") + describe_settings(profile)
+        if interaction.guild_id is not None:
+            guild = await bot.rules.get(interaction, interaction.guild_id, patient=True)
+            if guild.default_language != profile.language:
+                text += (
+                    f"\n\nThis server's language is **{guild.default_language}**. "
+                    f"To speak it, use /settings language:{guild.default_language}"
+                )
+        await replies.tell(interaction, text)
