@@ -17,6 +17,7 @@ from typing import Any
 
 import av
 import pytest
+from discord import http as discord_http
 
 from bots.discord.bot import AvatarLabBot
 from bots.discord.settings import INTERACTION_WINDOW_S, DiscordSettings
@@ -122,6 +123,7 @@ async def start_rig(
         api_url=discord.api_base,
         interaction_window_s=window_s,
     )
+    route_base = discord_http.Route.BASE  # the bot points this class attribute at the stand-in
     bot = AvatarLabBot(settings)
     running = asyncio.create_task(bot.start(settings.token))
     engine = EngineClient(url, TOKENS["discord"], max_retries=0)
@@ -139,6 +141,7 @@ async def start_rig(
         await asyncio.gather(running, return_exceptions=True)
         await engine.close()
         await discord.close()
+        discord_http.Route.BASE = route_base
 
 
 def decode(data: bytes) -> dict[str, Any]:
