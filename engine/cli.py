@@ -475,6 +475,91 @@ def _run_worker(args: argparse.Namespace) -> int:
 COMMANDS.extend([_add_serve, _add_worker])
 
 
+# --- discord: the Discord bot (bots/discord) ---------------------------------------------------------------
+
+
+def _add_discord(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "discord",
+        help="run the Discord bot (slash commands) against an engine service",
+        description=(
+            "Run the Discord bot. It talks to Discord with the bot token and to the engine service "
+            "(`avatarlab serve`) with the engine URL and token; it keeps no data of its own."
+        ),
+    )
+    p.add_argument(
+        "--token",
+        default=None,
+        help="the bot token from the Discord developer portal (default: $AVATARLAB_DISCORD_TOKEN)",
+    )
+    p.add_argument(
+        "--application-id",
+        type=int,
+        default=None,
+        metavar="ID",
+        help="the application ID (default: $AVATARLAB_DISCORD_APPLICATION_ID, else asked from Discord)",
+    )
+    p.add_argument(
+        "--engine-url",
+        default=None,
+        metavar="URL",
+        help="engine service URL (default: $AVATARLAB_ENGINE_URL, else http://127.0.0.1:8750)",
+    )
+    p.add_argument(
+        "--engine-token",
+        default=None,
+        metavar="TOKEN",
+        help="this bot's engine token, one of AVATARLAB_API_TOKENS (default: $AVATARLAB_ENGINE_TOKEN)",
+    )
+    p.add_argument(
+        "--sync-commands",
+        action="store_true",
+        help="register the slash commands with Discord at start-up (globally, or with --guild)",
+    )
+    p.add_argument(
+        "--guild",
+        type=int,
+        default=None,
+        metavar="ID",
+        help="with --sync-commands: register them in this server only (shows at once; global: up to an hour)",
+    )
+    p.add_argument(
+        "--api-url",
+        default=None,
+        metavar="URL",
+        help="Discord API base URL (default https://discord.com/api/v10; for a local stand-in in tests)",
+    )
+    p.set_defaults(run=_run_discord)
+
+
+def _run_discord(args: argparse.Namespace) -> int:
+    import asyncio
+
+    import discord
+
+    from bots.discord.bot import run
+    from bots.discord.settings import DiscordSettings
+
+    settings = DiscordSettings.resolve(
+        token=args.token,
+        application_id=args.application_id,
+        engine_url=args.engine_url,
+        engine_token=args.engine_token,
+        sync_commands=args.sync_commands,
+        sync_guild_id=args.guild,
+        api_url=args.api_url,
+    )
+    print(f"Connecting to Discord; engine at {settings.engine_url}", file=sys.stderr)
+    try:
+        asyncio.run(run(settings))
+    except discord.LoginFailure as exc:
+        raise InvalidInput("Discord refused the bot token. Copy it again from the developer portal.") from exc
+    return 0
+
+
+COMMANDS.append(_add_discord)
+
+
 # --- telegram (bots/telegram; owned by the Telegram bot) -------------------------------------------------
 
 

@@ -1,0 +1,1 @@
+"""The Discord bot: slash commands that turn a typed message into the sender's voice and face."""
