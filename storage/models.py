@@ -30,6 +30,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 BLOB_KEY_LENGTH = 64  # hex SHA-256
+CONSENT_SCOPE_LENGTH = 100
 
 
 def utcnow() -> datetime:
@@ -227,6 +228,8 @@ class Consent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = _user_fk()  # whose voice/face/identity the consent covers
     purpose: Mapped[ConsentPurpose] = mapped_column(_enum(ConsentPurpose, "consent_purpose"))
+    # Where the consent holds, e.g. the class server of an ACT_FOR_ANOTHER; NULL: everywhere (not scoped).
+    scope: Mapped[str | None] = mapped_column(String(CONSENT_SCOPE_LENGTH), index=True)
     text: Mapped[str] = mapped_column(Text)  # the exact wording agreed to
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set when someone else (tutor, carer) records consent on the person's behalf; NULL: the person did.
@@ -308,6 +311,9 @@ class Job(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None] = mapped_column()
     available_at: Mapped[datetime] = mapped_column(default=utcnow)  # retry backoff pushes this forward
+    # The upload the job works on (voice sample, photo): a real reference, so the orphan sweep spares it
+    # however long the job waits. Cleared when the job finishes; by then a profile holds what it kept.
+    input_blob: Mapped[str | None] = _blob()
     result_blob: Mapped[str | None] = _blob()
     result_mime: Mapped[str | None] = mapped_column(String(100))
     result_meta: Mapped[dict[str, Any] | None] = mapped_column()
@@ -341,12 +347,14 @@ BLOB_COLUMNS = (
     FaceProfile.prepared_face_blob,
     FaceProfile.weights_blob,
     Phrase.clip_blob,
+    Job.input_blob,
     Job.result_blob,
     ClipCacheEntry.blob,
 )
 
 __all__ = [
     "BLOB_COLUMNS",
+    "CONSENT_SCOPE_LENGTH",
     "Base",
     "CaptionsMode",
     "ClipCacheEntry",

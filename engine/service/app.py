@@ -10,7 +10,6 @@ import asyncio
 import json
 import logging
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +50,10 @@ from engine.service.views import (
     guild_view,
     phrase_view,
     profile_view,
-    scoped_text,
-    split_scope,
 )
 from engine.types import VoiceSettings
 from storage.errors import NotFoundError
-from storage.models import Job, JobState, User
+from storage.models import CONSENT_SCOPE_LENGTH, Job, JobState, User
 from storage.repositories import blobrefs, consent, guilds, jobs, phrases, privacy, profiles, users
 
 log = logging.getLogger(__name__)
@@ -167,11 +164,7 @@ async def _consents(s: AsyncSession, user_id: int) -> list[schema.Consent]:
 
 
 async def _has_consent(s: AsyncSession, user_id: int, purpose: str, scope: str | None = None) -> bool:
-    stored = API_PURPOSES[purpose]
-    for row in await consent.list_consents(s, user_id):
-        if str(row.purpose) == stored and row.revoked_at is None and split_scope(row.text)[0] == scope:
-            return True
-    return False
+    return await consent.has_active_consent(s, user_id, API_PURPOSES[purpose], scope=scope)
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -642,7 +635,7 @@ async def _upload_job(
     try:
         async with ctx.db.session() as s:
             user = await _user(s, identity)
-            payload = {"blob": key, "mime": mime, "api_kind": kind, **extra}
+            payload = {"mime": mime, "api_kind": kind, **extra}
             if kind == "prepare_face":
                 voice = await profiles.get_active_voice_profile(s, user.id)
                 payload["preview_spec"] = render_spec(
@@ -656,7 +649,13 @@ async def _upload_job(
                     options=ctx.options,
                 )
             job, _ = await enqueue(
-                s, user.id, kind, payload, frontend=frontend(request), max_attempts=ctx.options.max_attempts
+                s,
+                user.id,
+                kind,
+                payload,
+                frontend=frontend(request),
+                input_blob=key,
+                max_attempts=ctx.options.max_attempts,
             )
             view = await job_progress(s, job)
     except BaseException:
@@ -743,7 +742,7 @@ async def grant_consent(request: web.Request) -> web.Response:
     scope = field(data, "scope", str)
     if purpose == "act_for_me" and not scope:
         raise InvalidInput("Say which server (scope) tutors may speak for this person in.")
-    if scope is not None and (not scope.strip() or len(scope) > 100 or "]" in scope):
+    if scope is not None and (not scope.strip() or len(scope.strip()) > CONSENT_SCOPE_LENGTH):
         raise InvalidInput("scope must be a server id.")
     granted_by = _identity(data["granted_by"], "granted_by") if data.get("granted_by") is not None else None
     async with _ctx(request).db.session() as s:
@@ -753,10 +752,10 @@ async def grant_consent(request: web.Request) -> web.Response:
             s,
             user.id,
             API_PURPOSES[purpose or ""],
-            scoped_text(text.strip(), scope),
+            text.strip(),
+            # an act_for_me consent names a server, not a person: it covers that server's tutors
+            scope=scope,
             granted_by_user_id=by_id if by_id != user.id else None,
-            # storage names who may act for the person; a server-scoped consent covers that server's tutors
-            grantee_user_id=user.id if purpose == "act_for_me" else None,
         )
         return _json(consent_view(row, granted_by).to_json(), status=201)
 
@@ -767,21 +766,16 @@ async def revoke_consent(request: web.Request) -> web.Response:
     if purpose not in schema.CONSENT_PURPOSES:
         raise InvalidInput(f"purpose must be one of: {', '.join(schema.CONSENT_PURPOSES)}.")
     scope = request.query.get("scope") or None
+    if scope is not None and (not scope.strip() or len(scope.strip()) > CONSENT_SCOPE_LENGTH):
+        raise InvalidInput("scope must be a server id.")
     async with _ctx(request).db.session() as s:
         user = await _existing_user(s, identity)
         revoked = 0
         if user is not None:
-            now = datetime.now(UTC)
-            for row in await consent.list_consents(s, user.id):
-                row_scope = split_scope(row.text)[0]
-                if (
-                    str(row.purpose) == API_PURPOSES[purpose]
-                    and row.revoked_at is None
-                    and (scope is None or row_scope == scope)
-                ):
-                    row.revoked_at = now
-                    revoked += 1
-            await s.flush()
+            # no scope given: the purpose is withdrawn everywhere it was granted
+            revoked = await consent.revoke_consent(
+                s, user.id, API_PURPOSES[purpose], scope=scope if scope is not None else consent.ANY_SCOPE
+            )
     return _json({"revoked": revoked})
 
 

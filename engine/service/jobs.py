@@ -32,7 +32,7 @@ from engine.service.refs import encode_error
 from engine.service.specs import cache_key, final_kind, load_request, normalise_text, spec_hash, voice_spec
 from engine.types import Clip
 from storage.errors import ConflictError, NotFoundError, StorageError
-from storage.models import Job
+from storage.models import Job, JobState
 from storage.repositories import blobrefs, clips, jobs, phrases, profiles, users
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,6 @@ class Worker:
         except AvatarLabError as exc:
             outcome = "failed"
             await self._fail(job, encode_error(exc.code, exc.message), False)
-            await self._release_payload_blobs(job)
         except (LeaseLost, ConflictError):
             outcome = "lost"
             log.warning("job %s: lease lost to another worker; dropping this worker's result", job.id)
@@ -185,20 +184,25 @@ class Worker:
         base = self.ctx.options.backoff_base_s if backoff_s is None else backoff_s
         try:
             async with self.ctx.db.session() as s:
-                await jobs.fail_job(s, job.id, self.id, error, retryable=retryable, backoff_base_s=base)
+                failed = await jobs.fail_job(
+                    s, job.id, self.id, error, retryable=retryable, backoff_base_s=base
+                )
         except (ConflictError, NotFoundError):
-            pass  # taken over or gone: the other worker (or nobody) reports it
+            return  # taken over or gone: the other worker (or nobody) reports it
         except StorageError as exc:
             log.warning("could not record the failure of job %s: %s (its lease will expire)", job.id, exc)
+            return
+        if failed.state is JobState.FAILED:
+            await self._release_input(job)
 
-    async def _release_payload_blobs(self, job: Job) -> None:
-        """A failed upload job leaves nothing behind: drop the upload unless a row still uses it."""
-        key = job.payload.get("blob")
-        if key:
+    async def _release_input(self, job: Job) -> None:
+        """A failed upload job leaves nothing behind: storage let go of the upload when the job failed, so
+        it goes now unless a profile uses the same content. `job` is the claimed row, which still names it."""
+        if job.input_blob:
             try:
-                await blobrefs.release_blobs(self.ctx.db, self.ctx.store, [key])
+                await blobrefs.release_blobs(self.ctx.db, self.ctx.store, [job.input_blob])
             except StorageError as exc:
-                log.warning("could not release blob of job %s: %s", job.id, exc)
+                log.warning("could not release the upload of job %s: %s", job.id, exc)
 
     async def _heartbeat(self, job: Job) -> None:
         interval = self.ctx.options.lease_s / 3
@@ -302,7 +306,7 @@ class Worker:
     async def _enrol_voice(self, job: Job) -> tuple[str | None, str | None, dict[str, Any]]:
         """With the embedded engines, enrolment keeps the checked recording as the voice's reference
         (SMALL-E builds its voice from it when its weights are installed)."""
-        key, mime = job.payload["blob"], job.payload["mime"]
+        key, mime = _upload(job)
         data = await asyncio.to_thread(self.ctx.store.get, key)
         await self._in_thread(lambda: decode_audio(data, max_seconds=self.ctx.options.max_sample_s))
         async with self.ctx.db.session() as s:
@@ -329,7 +333,7 @@ class Worker:
     async def _prepare_face(self, job: Job) -> tuple[str | None, str | None, dict[str, Any]]:
         from engine.face.portrait import prepare
 
-        key, mime = job.payload["blob"], job.payload["mime"]
+        key, mime = _upload(job)
         photo = await asyncio.to_thread(self.ctx.store.get, key)
         prepared = await self._in_thread(prepare, photo)
         prepared_key = await asyncio.to_thread(self.ctx.store.put, prepared.to_bytes())
@@ -377,6 +381,13 @@ async def _until_lost(work: Awaitable[Any], heartbeat: asyncio.Future[None]) -> 
     task.cancel()
     heartbeat.result()  # raises LeaseLost (or whatever stopped it)
     raise LeaseLost()
+
+
+def _upload(job: Job) -> tuple[str, str]:
+    """The upload an enrol/prepare job works on: its key (held by the job's `input_blob`) and type."""
+    if not job.input_blob:
+        raise NotFoundError(GONE)  # failed as "gone": the person is asked to send it again
+    return job.input_blob, job.payload["mime"]
 
 
 __all__ = ["KINDS", "LeaseLost", "Worker"]

@@ -3,10 +3,8 @@ and finishing a job straight from the clip cache."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from engine.service import schema
@@ -25,13 +23,15 @@ async def enqueue(
     *,
     frontend: str,
     idempotency_key: str | None = None,
+    input_blob: str | None = None,
     max_attempts: int = 3,
 ) -> tuple[Job, bool]:
-    """Queue a job of `kind` for the user; (job, created). The same idempotency key returns the first job."""
+    """Queue a job of `kind` for the user; (job, created). The same idempotency key returns the first job.
+    `input_blob`: the upload the job works on, kept by the job until it finishes."""
     full = {**payload, "secret": new_secret(), "frontend": frontend}
     key = f"{frontend}:{idempotency_key}" if idempotency_key is not None else None
     done = await jobs.enqueue_job(
-        session, user_id, kind, full, idempotency_key=key, max_attempts=max_attempts
+        session, user_id, kind, full, idempotency_key=key, input_blob=input_blob, max_attempts=max_attempts
     )
     return done.job, done.created
 
@@ -56,22 +56,12 @@ async def job_progress(session: AsyncSession, job: Job, *, position: bool = True
 
 
 async def finish_queued(session: AsyncSession, job_id: int, result: dict[str, Any], final: str) -> Job | None:
-    """Mark a still-queued job done with an already rendered result (a clip-cache hit), in one guarded
-    statement; None if a worker claimed it meanwhile (the worker then serves it from the cache)."""
-    now = datetime.now(UTC)
-    stmt = (
-        update(Job)
-        .where(Job.id == job_id, Job.state == JobState.QUEUED)
-        .values(
-            state=JobState.DONE,
-            result_blob=result[final]["blob"],
-            result_mime=result[final]["mime"],
-            result_meta=result,
-            started_at=now,
-            finished_at=now,
-            updated_at=now,
-        )
-        .returning(Job)
-        .execution_options(synchronize_session=False, populate_existing=True)
+    """Mark a still-queued job done with an already rendered result (a clip-cache hit); None if a worker
+    claimed it meanwhile (the worker then serves it from the cache)."""
+    return await jobs.complete_queued_job(
+        session,
+        job_id,
+        result_blob=result[final]["blob"],
+        result_mime=result[final]["mime"],
+        result_meta=result,
     )
-    return (await session.execute(stmt)).scalar_one_or_none()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -17,22 +16,10 @@ API_PURPOSES = {
     "act_for_me": "act_for_another",
 }
 STORED_PURPOSES = {stored: api for api, stored in API_PURPOSES.items()}
-# storage's consents have no scope column yet: a scope (e.g. the class server of an act_for_me consent)
-# is kept as a marker in front of the agreed text and taken off again here.
-_SCOPE = re.compile(r"^\[scope:([^\]\n]{1,100})\] ", re.DOTALL)
 
 
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def scoped_text(text: str, scope: str | None) -> str:
-    return f"[scope:{scope}] {text}" if scope else text
-
-
-def split_scope(stored: str) -> tuple[str | None, str]:
-    m = _SCOPE.match(stored)
-    return (m.group(1), stored[m.end() :]) if m else (None, stored)
 
 
 def media_ref(job: models.Job, kind: str, meta: dict[str, Any]) -> schema.MediaRef:
@@ -80,12 +67,11 @@ def job_view(
 
 
 def consent_view(row: models.Consent, granted_by: schema.Identity | None) -> schema.Consent:
-    scope, text = split_scope(row.text)
     return schema.Consent(
         purpose=STORED_PURPOSES.get(str(row.purpose), str(row.purpose)),
-        text=text,
+        text=row.text,
         granted_at=iso(row.granted_at) or "",
-        scope=scope,
+        scope=row.scope,
         granted_by=granted_by,
         revoked_at=iso(row.revoked_at),
     )

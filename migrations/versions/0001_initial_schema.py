@@ -62,6 +62,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('purpose', sa.Enum('voice_cloning', 'face_animation', 'act_for_another', name='consent_purpose', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('scope', sa.String(length=100), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('granted_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('granted_by_user_id', sa.Integer(), nullable=True),
@@ -77,6 +78,7 @@ def upgrade() -> None:
     op.create_index(op.f('ix_consents_granted_by_user_id'), 'consents', ['granted_by_user_id'], unique=False)
     op.create_index(op.f('ix_consents_grantee_user_id'), 'consents', ['grantee_user_id'], unique=False)
     op.create_index(op.f('ix_consents_revoked_by_user_id'), 'consents', ['revoked_by_user_id'], unique=False)
+    op.create_index(op.f('ix_consents_scope'), 'consents', ['scope'], unique=False)
     op.create_index(op.f('ix_consents_user_id'), 'consents', ['user_id'], unique=False)
     op.create_index('ix_consents_user_purpose', 'consents', ['user_id', 'purpose'], unique=False)
 
@@ -125,6 +127,7 @@ def upgrade() -> None:
     sa.Column('lease_owner', sa.String(length=200), nullable=True),
     sa.Column('lease_expires_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('available_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('input_blob', sa.String(length=64), nullable=True),
     sa.Column('result_blob', sa.String(length=64), nullable=True),
     sa.Column('result_mime', sa.String(length=100), nullable=True),
     sa.Column('result_meta', sa.JSON(), nullable=True),
@@ -138,6 +141,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs')),
     sa.UniqueConstraint('user_id', 'idempotency_key', name=op.f('uq_jobs_user_id_idempotency_key'))
     )
+    op.create_index(op.f('ix_jobs_input_blob'), 'jobs', ['input_blob'], unique=False)
     op.create_index(op.f('ix_jobs_result_blob'), 'jobs', ['result_blob'], unique=False)
     op.create_index('ix_jobs_state_available', 'jobs', ['state', 'available_at'], unique=False)
     op.create_index(op.f('ix_jobs_user_id'), 'jobs', ['user_id'], unique=False)
@@ -222,6 +226,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_jobs_user_id'), table_name='jobs')
     op.drop_index('ix_jobs_state_available', table_name='jobs')
     op.drop_index(op.f('ix_jobs_result_blob'), table_name='jobs')
+    op.drop_index(op.f('ix_jobs_input_blob'), table_name='jobs')
 
     op.drop_table('jobs')
     op.drop_index(op.f('ix_guild_members_user_id'), table_name='guild_members')
@@ -236,6 +241,7 @@ def downgrade() -> None:
     op.drop_table('face_profiles')
     op.drop_index('ix_consents_user_purpose', table_name='consents')
     op.drop_index(op.f('ix_consents_user_id'), table_name='consents')
+    op.drop_index(op.f('ix_consents_scope'), table_name='consents')
     op.drop_index(op.f('ix_consents_revoked_by_user_id'), table_name='consents')
     op.drop_index(op.f('ix_consents_grantee_user_id'), table_name='consents')
     op.drop_index(op.f('ix_consents_granted_by_user_id'), table_name='consents')

@@ -42,10 +42,16 @@ async def enqueue_job(
     payload: dict[str, Any] | None = None,
     *,
     idempotency_key: str | None = None,
+    input_blob: str | None = None,
     max_attempts: int = 3,
     now: datetime | None = None,
 ) -> Enqueued:
-    """Queue a job. With an idempotency key, enqueuing twice (retries, double taps) yields one job."""
+    """Queue a job. With an idempotency key, enqueuing twice (retries, double taps) yields one job.
+
+    `input_blob`: the upload the job works on. The job references it until it finishes, so the orphan
+    sweep spares it however long the job waits; when the key matched an existing job (`created` False),
+    this call's `input_blob` is not referenced and the caller should release it.
+    """
     kind = clean_text(kind, "job kind", 32)
     payload = check_json(payload or {}, "job payload")
     if not isinstance(payload, dict):
@@ -54,6 +60,8 @@ async def enqueue_job(
         raise InvalidValueError("A job needs at least one attempt.")
     if idempotency_key is not None:
         idempotency_key = clean_text(idempotency_key, "idempotency key", 200)
+    if input_blob is not None:
+        validate_key(input_blob)
     await get_user(session, user_id)
     now = now_or(now)
     values = {
@@ -65,6 +73,7 @@ async def enqueue_job(
         "max_attempts": max_attempts,
         "idempotency_key": idempotency_key,
         "available_at": now,
+        "input_blob": input_blob,
         "created_at": now,
         "updated_at": now,
     }
@@ -149,6 +158,9 @@ async def claim_next_job(
 
 _LEASE_LOST = "This job is no longer leased to this worker."
 _FINISHED = (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+# Every way a job finishes lets go of its upload: whatever a profile kept from it is referenced there, and
+# a failed or cancelled job's upload becomes free to delete.
+_LET_GO = {"lease_owner": None, "lease_expires_at": None, "input_blob": None}
 
 
 async def _guarded_update(
@@ -201,21 +213,47 @@ async def complete_job(
     now: datetime | None = None,
 ) -> Job:
     """Mark the job done with its result. `ConflictError` if the lease was lost (another worker has it)."""
+    now = now_or(now)
+    values = {**_done_values(result_blob, result_mime, result_meta, now), **_LET_GO}
+    return await _update_leased(session, job_id, worker_id, values)
+
+
+def _done_values(
+    result_blob: str | None, result_mime: str | None, result_meta: dict[str, Any] | None, now: datetime
+) -> dict[str, Any]:
     if result_blob is not None:
         validate_key(result_blob)
-    now = now_or(now)
-    values = {
+    return {
         "state": JobState.DONE,
         "finished_at": now,
         "updated_at": now,
-        "lease_owner": None,
-        "lease_expires_at": None,
         "result_blob": result_blob,
         "result_mime": result_mime,
         "result_meta": check_json(result_meta, "job result") if result_meta is not None else None,
         "error": None,
     }
-    return await _update_leased(session, job_id, worker_id, values)
+
+
+async def complete_queued_job(
+    session: AsyncSession,
+    job_id: int,
+    *,
+    result_blob: str | None = None,
+    result_mime: str | None = None,
+    result_meta: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Job | None:
+    """Finish a job that no worker has claimed with a result made earlier (a clip-cache hit).
+
+    One guarded statement: returns None, touching nothing, if the job is no longer queued (a worker claimed
+    it meanwhile and reports it itself, or it was cancelled). `NotFoundError` if there is no such job.
+    """
+    now = now_or(now)
+    values = {**_done_values(result_blob, result_mime, result_meta, now), "started_at": now, **_LET_GO}
+    job = await _guarded_update(session, job_id, [Job.state == JobState.QUEUED], values)
+    if job is None:
+        await get_job(session, job_id)
+    return job
 
 
 def backoff_delay(attempts: int, base_s: float, max_s: float) -> float:
@@ -234,8 +272,9 @@ async def fail_job(
     backoff_max_s: float = 600.0,
     now: datetime | None = None,
 ) -> Job:
-    """Record a failure. Retryable failures with attempts left go back to the queue after a backoff;
-    otherwise the job ends FAILED with `error` (a short message the user may see)."""
+    """Record a failure. Retryable failures with attempts left go back to the queue after a backoff (still
+    holding their upload); otherwise the job ends FAILED with `error` (a short message the user may see)
+    and its upload is no longer referenced: release the `input_blob` read at claim time."""
     error = clean_text(error, "error", 2000)
     now = now_or(now)
     job = await get_job(session, job_id)
@@ -251,7 +290,7 @@ async def fail_job(
         delay = backoff_delay(job.attempts, backoff_base_s, backoff_max_s)
         values.update(state=JobState.QUEUED, available_at=now + timedelta(seconds=delay))
     else:
-        values.update(state=JobState.FAILED, finished_at=now)
+        values.update(state=JobState.FAILED, finished_at=now, **_LET_GO)
     # The attempts guard makes the decision above void if the job was reclaimed meanwhile.
     return await _update_leased_at(session, job_id, worker_id, job.attempts, values)
 
@@ -267,7 +306,9 @@ async def _update_leased_at(
 
 
 async def expire_stale_leases(session: AsyncSession, *, now: datetime | None = None) -> int:
-    """Requeue RUNNING jobs whose lease ran out (FAILED when out of attempts). Returns how many."""
+    """Requeue RUNNING jobs whose lease ran out (FAILED when out of attempts). Returns how many.
+
+    A job failed here lets go of its upload, which the orphan sweep then removes."""
     now = now_or(now)
     common = {"lease_owner": None, "lease_expires_at": None, "updated_at": now, "error": LOST_WORKER_ERROR}
 
@@ -287,7 +328,7 @@ async def expire_stale_leases(session: AsyncSession, *, now: datetime | None = N
         failed = await session.execute(
             update(Job)
             .where(Job.id.in_(give_up.scalar_subquery()))
-            .values(state=JobState.FAILED, finished_at=now, **common)
+            .values(state=JobState.FAILED, finished_at=now, **common, input_blob=None)
             .execution_options(synchronize_session=False)
         )
     return int(requeued.rowcount or 0) + int(failed.rowcount or 0)
@@ -296,16 +337,12 @@ async def expire_stale_leases(session: AsyncSession, *, now: datetime | None = N
 async def cancel_job(
     session: AsyncSession, job_id: int, *, user_id: int | None = None, now: datetime | None = None
 ) -> Job:
-    """Cancel a queued or running job (a running worker then gets `ConflictError` when it reports back)."""
+    """Cancel a queued or running job (a running worker then gets `ConflictError` when it reports back).
+
+    Its upload is no longer referenced: release the `input_blob` read before, or leave it to the sweep."""
     await get_job(session, job_id, user_id=user_id)
     now = now_or(now)
-    values = {
-        "state": JobState.CANCELLED,
-        "finished_at": now,
-        "updated_at": now,
-        "lease_owner": None,
-        "lease_expires_at": None,
-    }
+    values = {"state": JobState.CANCELLED, "finished_at": now, "updated_at": now, **_LET_GO}
     job = await _guarded_update(session, job_id, [Job.state.in_([JobState.QUEUED, JobState.RUNNING])], values)
     if job is None:
         raise ConflictError("That job has already finished.")
@@ -315,15 +352,15 @@ async def cancel_job(
 async def purge_finished_jobs(session: AsyncSession, *, finished_before: datetime) -> list[str]:
     """Delete DONE/FAILED/CANCELLED jobs that finished before the given time.
 
-    Returns their result blob keys, to release after commit.
+    Returns the blob keys they referenced, to release after commit.
     """
     with translate_errors():
         rows = await session.execute(
             delete(Job)
             .where(Job.state.in_(_FINISHED), Job.finished_at < now_or(finished_before))
-            .returning(Job.result_blob)
+            .returning(Job.result_blob, Job.input_blob)
         )
-    return sorted({k for k in rows.scalars() if k})
+    return sorted({k for row in rows for k in row if k})
 
 
 async def get_job(session: AsyncSession, job_id: int, *, user_id: int | None = None) -> Job:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 import zipfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -13,7 +15,7 @@ from sqlalchemy import func, or_, select
 from storage.blobs import FileBlobStore
 from storage.db import Database
 from storage.errors import NotFoundError
-from storage.models import BLOB_COLUMNS, Base, Consent, GuildMember, User
+from storage.models import BLOB_COLUMNS, Base, Consent, GuildMember, JobState, User
 from storage.repositories import blobrefs, clips, consent, guilds, jobs, phrases, privacy, profiles, users
 
 MakeUser = Callable[..., Awaitable[int]]
@@ -40,6 +42,8 @@ async def _populate(
         await phrases.set_phrase_clip(s, uid, phrase.id, store.put(b"OggS phrase " + tag), "audio/ogg")
         job = await jobs.enqueue_job(s, uid, "render", {"text": "hi " + tag.decode()})
         job.job.result_blob = store.put(b"\x00\x00\x00\x18ftypisom result " + tag)
+        sample = store.put(b"RIFF a sample waiting for its enrol job " + tag)
+        await jobs.enqueue_job(s, uid, "enrol_voice", {"mime": "audio/wav"}, input_blob=sample)
         await clips.put_cached_clip(s, f"hash-{uid}", uid, store.put(b"cached " + tag), "video/mp4")
         await guilds.set_guild_member(s, guild_id, uid)
 
@@ -77,10 +81,10 @@ async def test_forget_user_removes_exactly_their_data(
     await _populate(db, store, bob, b"bob", shared, guild.id)
     async with db.session() as s:  # Bob, as tutor, records consent for Alice, and she lets him act for her
         await consent.record_consent(s, alice, "face_animation", "ok", granted_by_user_id=bob)
-        await consent.record_consent(s, alice, "act_for_another", "Bob may", grantee_user_id=bob)
+        await consent.record_consent(s, alice, "act_for_another", "Bob may", scope="1", grantee_user_id=bob)
     alice_keys, bob_keys = await _blob_keys_of(db, alice), await _blob_keys_of(db, bob)
     bob_rows_before = await _rows_about(db, bob)
-    assert shared in alice_keys and shared in bob_keys and len(alice_keys) == 7
+    assert shared in alice_keys and shared in bob_keys and len(alice_keys) == 8
 
     report = await privacy.forget_user(db, store, alice)
 
@@ -111,6 +115,8 @@ async def test_export_contains_everything(
         guild, _ = await guilds.get_or_create_guild(s, "discord", 1, name="Class")
     await _populate(db, store, alice, b"alice", shared, guild.id)
     await _populate(db, store, bob, b"bob", shared, guild.id)
+    async with db.session() as s:
+        await consent.record_consent(s, alice, "act_for_another", "Tutors may speak for me.", scope="class-1")
 
     out = await privacy.export_user(db, store, alice, tmp_path / "exports" / "alice.zip")
 
@@ -125,9 +131,9 @@ async def test_export_contains_everything(
         "platform_identities": 2,
         "voice_profiles": 1,
         "face_profiles": 1,
-        "consents": 1,
+        "consents": 2,
         "phrases": 1,
-        "jobs": 1,
+        "jobs": 2,
         "clip_cache": 1,
         "guild_members": 1,
         "guilds": 1,
@@ -135,6 +141,11 @@ async def test_export_contains_everything(
     assert {k: len(data[k]) for k in expected} == expected
     assert data["jobs"][0]["payload"] == {"text": "hi alice"}
     assert data["consents"][0]["text"] == "Yes, clone my voice. alice"
+    assert [c["scope"] for c in data["consents"]] == [None, "class-1"]
+    upload_job = data["jobs"][1]
+    assert upload_job["input_blob"] and any(
+        n.endswith(f"jobs-{upload_job['id']}-input_blob.wav") for n in media
+    )
     # Every blob Alice references is in the zip, byte for byte, with a sensible extension; nothing of Bob's.
     assert set(manifest["media"].values()) == await _blob_keys_of(db, alice)
     assert {store.get(k) for k in manifest["media"].values()} == set(media.values())
@@ -160,3 +171,36 @@ async def test_release_and_garbage_collection(
     assert await blobrefs.collect_garbage(db, store, min_age_s=3600) == []  # too fresh: may be mid-write
     assert await blobrefs.collect_garbage(db, store, min_age_s=0) == [orphan]
     assert store.exists(used)
+
+
+def _age(store: FileBlobStore, key: str, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(store.path(key), (then, then))
+
+
+async def test_an_upload_waiting_in_the_queue_survives_the_sweep(
+    db: Database, store: FileBlobStore, make_user: MakeUser
+) -> None:
+    uid = await make_user()
+    photo = store.put(b"\x89PNG a photo queued for preparation")
+    async with db.session() as s:
+        queued = await jobs.enqueue_job(s, uid, "prepare_face", {"mime": "image/png"}, input_blob=photo)
+        assert await blobrefs.referenced_keys(s, [photo]) == {photo}
+    _age(store, photo, 2 * 3600)  # the queue was busy for two hours
+    assert await blobrefs.collect_garbage(db, store, min_age_s=3600) == []
+    assert await blobrefs.release_blobs(db, store, [photo]) == []
+    assert store.exists(photo)
+
+    # A retry keeps the upload; the final failure lets go of it, and then it may go.
+    async with db.session() as s:
+        assert (await jobs.claim_next_job(s, "w1")) is not None
+    async with db.session() as s:
+        retried = await jobs.fail_job(s, queued.job.id, "w1", "busy", retryable=True, backoff_base_s=0.0)
+        assert retried.state is JobState.QUEUED and retried.input_blob == photo
+    assert await blobrefs.collect_garbage(db, store, min_age_s=3600) == []
+    async with db.session() as s:
+        assert (await jobs.claim_next_job(s, "w1")) is not None
+    async with db.session() as s:
+        failed = await jobs.fail_job(s, queued.job.id, "w1", "no face", retryable=False)
+        assert failed.state is JobState.FAILED and failed.input_blob is None
+    assert await blobrefs.collect_garbage(db, store, min_age_s=3600) == [photo]

@@ -21,7 +21,6 @@ from engine.service.metrics import Metrics
 from engine.service.ratelimit import RateLimiter
 from engine.service.schema import Consent, Identity, Job, JobEvent, MediaRef, Profile
 from engine.service.specs import normalise_text
-from engine.service.views import scoped_text, split_scope
 
 
 def test_tokens_parse_and_authenticate() -> None:
@@ -117,12 +116,6 @@ def test_value_shapes_round_trip_through_json() -> None:
     assert Profile.from_json(profile.to_json()) == profile
     event = JobEvent("speech_ready", {"media": media.to_json()})
     assert event.media == media and not event.terminal and JobEvent("failed").terminal
-
-
-def test_consent_scope_marker_round_trips() -> None:
-    assert split_scope(scoped_text("I agree.", "12345")) == ("12345", "I agree.")
-    assert split_scope(scoped_text("I agree.", None)) == (None, "I agree.")
-    assert split_scope("[scope: not closed I agree.") == (None, "[scope: not closed I agree.")
 
 
 def test_text_is_normalised_for_the_cache() -> None:
