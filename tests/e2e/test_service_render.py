@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import json
 import zipfile
@@ -137,7 +138,7 @@ async def test_saved_phrase_is_prerendered_and_spoken_from_cache(
 
 
 async def test_photo_without_a_face_fails_with_the_no_face_message(
-    client: EngineClient, alice: Identity, shared_data: Path
+    service: RunningService, client: EngineClient, alice: Identity, shared_data: Path
 ) -> None:
     await client.grant_consent(alice, "face_animation", "You may animate my photo.")
     dog = (shared_data / "images" / "liveportrait_s25_dog_noface.jpg").read_bytes()
@@ -150,6 +151,7 @@ async def test_photo_without_a_face_fails_with_the_no_face_message(
     assert final.state == "failed" and final.error is not None
     assert final.error.message == NoFaceFound.default_message
     assert (await client.profile(alice)).face.engine == "cartoon"
+    assert not service.ctx.store.exists(hashlib.sha256(dog).hexdigest())  # a failed upload is not kept
 
 
 async def test_photo_becomes_the_face(client: EngineClient, alice: Identity, shared_data: Path) -> None:

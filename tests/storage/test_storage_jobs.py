@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from storage.db import Database
 from storage.errors import ConflictError, InvalidValueError, NotFoundError
@@ -227,3 +228,57 @@ async def test_open_claim_does_not_block_or_repeat_on_postgres(db: Database, mak
         async with db.session() as second:
             b = await jobs.claim_next_job(second, "w2")  # SKIP LOCKED: takes the next, without waiting
         assert a is not None and b is not None and a.id != b.id
+
+
+async def test_cache_hit_completes_a_queued_job_but_never_a_claimed_one(
+    db: Database, make_user: MakeUser
+) -> None:
+    uid = await make_user()
+    hit, claimed, cancelled = await enqueue(db, uid, 3)
+    result = {"voice": {"blob": "c" * 64, "mime": "audio/ogg"}}
+    async with db.session() as s:
+        done = await jobs.complete_queued_job(
+            s, hit, result_blob="c" * 64, result_mime="audio/ogg", result_meta=result, now=at(10)
+        )
+        assert done is not None and done.state is JobState.DONE and done.attempts == 0
+        assert (done.result_blob, done.result_mime, done.result_meta) == ("c" * 64, "audio/ogg", result)
+        assert done.started_at == done.finished_at == at(10)
+        # Finished already: a second hit changes nothing.
+        assert await jobs.complete_queued_job(s, hit, result_blob="d" * 64, now=at(11)) is None
+        assert (await jobs.get_job(s, hit)).result_blob == "c" * 64
+        await jobs.cancel_job(s, cancelled, now=at(12))
+        assert await jobs.complete_queued_job(s, cancelled, result_blob="c" * 64) is None
+        with pytest.raises(NotFoundError):
+            await jobs.complete_queued_job(s, 999_999, result_blob="c" * 64)
+        with pytest.raises(InvalidValueError):
+            await jobs.complete_queued_job(s, claimed, result_blob="not a key")
+    job = await claim(db, "w1", now=20)
+    assert job is not None and job.id == claimed
+    async with db.session() as s:  # the worker has it now: the cache hit comes too late and is dropped
+        assert await jobs.complete_queued_job(s, claimed, result_blob="c" * 64) is None
+        after = await jobs.get_job(s, claimed)
+        assert after.state is JobState.RUNNING and after.lease_owner == "w1" and after.result_blob is None
+        await jobs.complete_job(s, claimed, "w1", result_blob="e" * 64, now=at(30))
+
+
+async def test_a_job_holds_its_upload_until_it_finishes(db: Database, make_user: MakeUser) -> None:
+    uid = await make_user()
+    upload = "a" * 64
+    async with db.session() as s:
+        with pytest.raises(InvalidValueError):
+            await jobs.enqueue_job(s, uid, "enrol_voice", input_blob="../etc/passwd")
+        ids = [
+            (await jobs.enqueue_job(s, uid, "enrol_voice", input_blob=upload, now=at(i))).job.id
+            for i in range(4)
+        ]
+    done, failed, expired, cancelled = ids
+    for _ in range(3):
+        assert await claim(db, "w1", now=100, lease_s=10) is not None
+    async with db.session() as s:
+        assert (await jobs.complete_job(s, done, "w1", now=at(101))).input_blob is None
+        assert (await jobs.fail_job(s, failed, "w1", "bad", retryable=False, now=at(101))).input_blob is None
+        assert (await jobs.cancel_job(s, cancelled, now=at(101))).input_blob is None
+        await s.execute(update(Job).where(Job.id == expired).values(max_attempts=1))
+        assert await jobs.expire_stale_leases(s, now=at(200)) == 1
+        gone = await jobs.get_job(s, expired)
+        assert gone.state is JobState.FAILED and gone.input_blob is None

@@ -109,14 +109,18 @@ async def test_consent_record_check_revoke(db: Database, make_user: MakeUser) ->
             person,
             "act_for_another",
             "Tutor may speak for me.",
+            scope="class-1",
             grantee_user_id=tutor,
             granted_by_user_id=tutor,
         )
         assert await consent.has_active_consent(s, person, "voice_cloning")
-        assert await consent.has_active_consent(s, person, "act_for_another", grantee_user_id=tutor)
+        assert await consent.has_active_consent(
+            s, person, "act_for_another", scope="class-1", grantee_user_id=tutor
+        )
+        assert not await consent.has_active_consent(s, person, "act_for_another")  # not unscoped
         assert not await consent.has_active_consent(s, tutor, "act_for_another", grantee_user_id=person)
         with pytest.raises(InvalidValueError):
-            await consent.record_consent(s, person, "act_for_another", "no grantee")
+            await consent.record_consent(s, person, "act_for_another", "nowhere in particular")
         with pytest.raises(InvalidValueError):
             await consent.record_consent(s, person, "voice_cloning", "  ")
         assert await consent.revoke_consent(s, person, "voice_cloning", revoked_by_user_id=person) == 1
@@ -125,6 +129,57 @@ async def test_consent_record_check_revoke(db: Database, make_user: MakeUser) ->
         history = await consent.list_consents(s, person)
         assert [c.revoked_at is not None for c in history] == [True, False]
         assert history[0].text == "I agree that my voice is cloned."
+
+
+async def test_consent_scopes(db: Database, make_user: MakeUser) -> None:
+    person, tutor, other = [await make_user("discord", str(n)) for n in (1, 2, 3)]
+    async with db.session() as s:
+        for server in ("server-a", "server-b"):  # every tutor of the server, nobody named
+            await consent.record_consent(s, person, "act_for_another", f"Tutors of {server}.", scope=server)
+        await consent.record_consent(
+            s, person, "act_for_another", "Only him.", scope="server-c", grantee_user_id=tutor
+        )
+        await consent.record_consent(s, person, "voice_cloning", "Clone my voice.")
+
+        assert await consent.has_active_consent(s, person, "act_for_another", scope=" server-a ")
+        assert await consent.has_active_consent(
+            s, person, "act_for_another", scope="server-a", grantee_user_id=other
+        )
+        assert await consent.has_active_consent(
+            s, person, "act_for_another", scope="server-c", grantee_user_id=tutor
+        )
+        assert not await consent.has_active_consent(
+            s, person, "act_for_another", scope="server-c", grantee_user_id=other
+        )
+        assert not await consent.has_active_consent(s, person, "act_for_another", scope="server-z")
+        assert not await consent.has_active_consent(s, person, "voice_cloning", scope="server-a")
+        assert await consent.has_active_consent(s, person, "voice_cloning", scope=consent.ANY_SCOPE)
+        found = await consent.get_active_consent(s, person, "act_for_another", scope="server-b")
+        assert found is not None and found.scope == "server-b" and found.text == "Tutors of server-b."
+
+        assert [c.scope for c in await consent.list_consents(s, person)] == [
+            "server-a",
+            "server-b",
+            "server-c",
+            None,
+        ]
+        assert [c.text for c in await consent.list_consents(s, person, scope=None)] == ["Clone my voice."]
+        assert len(await consent.list_consents(s, person, scope="server-c")) == 1
+
+        assert await consent.revoke_consent(s, person, "act_for_another", scope="server-z") == 0
+        assert await consent.revoke_consent(s, person, "act_for_another") == 0  # none is unscoped
+        assert await consent.revoke_consent(s, person, "act_for_another", scope="server-a") == 1
+        assert not await consent.has_active_consent(s, person, "act_for_another", scope="server-a")
+        assert await consent.has_active_consent(s, person, "act_for_another", scope="server-b")
+        assert await consent.revoke_consent(s, person, "act_for_another", scope=consent.ANY_SCOPE) == 2
+        assert not await consent.has_active_consent(s, person, "act_for_another", scope=consent.ANY_SCOPE)
+        assert await consent.has_active_consent(s, person, "voice_cloning")
+
+        for bad in ("", "   ", "x" * 101):
+            with pytest.raises(InvalidValueError):
+                await consent.record_consent(s, person, "act_for_another", "ok", scope=bad)
+            with pytest.raises(InvalidValueError):
+                await consent.has_active_consent(s, person, "act_for_another", scope=bad)
 
 
 async def test_phrase_book(db: Database, store: FileBlobStore, make_user: MakeUser) -> None:

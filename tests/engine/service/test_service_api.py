@@ -26,6 +26,7 @@ from engine.errors import (
 from engine.service.client import EngineClient
 from engine.service.runner import RunningService
 from engine.service.schema import Identity
+from storage.repositories import consent, users
 from tests.engine.service.harness import TOKENS, StartService
 
 BOB = Identity("telegram", "2002")
@@ -301,6 +302,38 @@ async def test_acting_for_someone_needs_their_consent_for_that_server(api_client
     assert await api_client.revoke_consent(student, "act_for_me", scope="g1") == 1
     with pytest.raises(ConsentRequired):
         await api_client.render(tutor, "Hi again", on_behalf_of=student, guild_id="g1")
+
+
+async def test_act_for_me_consents_are_per_server(api_client: EngineClient, api: RunningService) -> None:
+    tutor, student = Identity("discord", "10"), Identity("discord", "20")
+    with pytest.raises(InvalidInput, match="scope"):
+        await api_client.grant_consent(student, "act_for_me", "Tutors may speak for me.")
+    with pytest.raises(InvalidInput, match="scope"):
+        await api_client.grant_consent(student, "act_for_me", "Tutors may speak for me.", scope="g" * 101)
+    # Any text, brackets included, is kept exactly as agreed; the server id lives in its own column.
+    text = "[scope:g9] Tutors of this class may speak for me."
+    for server in ("g1", "g2"):
+        assert (await api_client.grant_consent(student, "act_for_me", text, scope=server)).text == text
+    await api_client.grant_consent(student, "voice_cloning", "You may clone my voice.")
+    async with api.ctx.db.session() as s:
+        user = await users.find_user_by_identity(s, "discord", "20")
+        assert user is not None
+        rows = await consent.list_consents(s, user.id)
+    assert [(str(r.purpose), r.scope, r.text) for r in rows] == [
+        ("act_for_another", "g1", text),
+        ("act_for_another", "g2", text),
+        ("voice_cloning", None, "You may clone my voice."),
+    ]
+    assert all(r.grantee_user_id is None for r in rows)  # a server's consent covers all its tutors
+    with pytest.raises(ConsentRequired):  # a scope that only looks like one in the text counts for nothing
+        await api_client.render(tutor, "Hi", on_behalf_of=student, guild_id="g9")
+    assert (await api_client.render(tutor, "Hi", on_behalf_of=student, guild_id="g2")).state == "queued"
+    assert (await api_client.profile(student)).has_consent("act_for_me", "g1")
+    # No scope: withdrawn in every server at once, and nothing else.
+    assert await api_client.revoke_consent(student, "act_for_me") == 2
+    profile = await api_client.profile(student)
+    assert not profile.has_consent("act_for_me", "g1") and not profile.has_consent("act_for_me", "g2")
+    assert profile.has_consent("voice_cloning")
 
 
 # --- phrases and guilds ----------------------------------------------------------------------------------
