@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import tempfile
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -43,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("avatarlab: stopped.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `avatarlab voices | head`: the reader left, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -252,9 +256,22 @@ def _run_voices(args: argparse.Namespace) -> int:
     voices = list_voices(args.lang)
     if not voices:
         raise InvalidInput(f"No voice speaks {args.lang!r}. Run `avatarlab voices` to see every language.")
-    width = max(len(v.id) for v in voices)
-    for v in voices:
-        print(f"{v.engine:7} {v.id:<{width}}  {v.language:8} {v.name}")
+    # espeak-ng offers ~100 variants ("+f3", "+adam") of each of its voices: list the voices, and the
+    # variants once, as suffixes, instead of thousands of lines.
+    main_voices = [v for v in voices if "+" not in v.id]
+    variants = sorted({v.id.partition("+")[2] for v in voices if "+" in v.id})
+    width = max(len(v.id) for v in main_voices)
+    for v in main_voices:
+        print(f"{v.engine:7} {v.id:<{width}}  {v.language:10} {v.name}")
+    if variants:
+        print(
+            f"\nespeak voices also come in {len(variants)} variants: add one to a voice id, e.g. "
+            f"--voice {main_voices[0].id}+{variants[0]}."
+        )
+        if args.lang:
+            print(textwrap.fill(" ".join(f"+{name}" for name in variants), width=100))
+        else:
+            print("See them with `avatarlab voices --lang CODE`.")
     return 0
 
 

@@ -164,8 +164,13 @@ def test_photo_without_a_face_is_refused_kindly(
 def test_voices_lists_languages(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["voices", "--lang", "de"], capsys)
     assert code == 0 and "espeak" in out and " de" in out
+    assert "+f3" in out  # variants are listed once, as suffixes
     code, _, err = run(["voices", "--lang", "zz"], capsys)
     assert code == 2 and "zz" in err
+    code, out, _ = run(["voices"], capsys)
+    lines = out.splitlines()
+    assert any(line.startswith("piper") and "joe" in line for line in lines)
+    assert 100 < len(lines) < 300  # one line per voice, not one per voice × variant
 
 
 def test_console_script_is_installed_and_documents_say() -> None:
