@@ -11,7 +11,6 @@ import logging
 import os
 import sys
 import tempfile
-import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -269,10 +268,21 @@ def _run_voices(args: argparse.Namespace) -> int:
             f"--voice {main_voices[0].id}+{variants[0]}."
         )
         if args.lang:
-            print(textwrap.fill(" ".join(f"+{name}" for name in variants), width=100))
+            print(_columns([f"+{name}" for name in variants], width=100))
         else:
             print("See them with `avatarlab voices --lang CODE`.")
     return 0
+
+
+def _columns(items: list[str], width: int) -> str:
+    """Items joined by spaces into lines of at most `width` characters, never splitting an item."""
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + 1 + len(item) <= width:
+            lines[-1] += " " + item
+        else:
+            lines.append(item)
+    return "\n".join(lines)
 
 
 # --- avatar -----------------------------------------------------------------------------------------
