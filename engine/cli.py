@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 
 from engine.config import Settings
@@ -25,10 +25,15 @@ FORMATS = {"video": "video", "note": "video_note", "voice": "voice"}
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Long-running services log their progress; one-shot commands only warnings.
+    quiet = getattr(args, "log_level", logging.WARNING)
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
+        level=logging.DEBUG if args.verbose else quiet,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        if quiet == logging.INFO
+        else "%(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin at start-up
     if not hasattr(args, "run"):
         parser.print_help()
         return EXIT_USER_ERROR
@@ -447,7 +452,7 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default=None, help="address to listen on (default: AVATARLAB_HOST, 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default: AVATARLAB_PORT, 8750)")
     p.add_argument("--no-worker", action="store_true", help="API only; run `avatarlab worker` separately")
-    p.set_defaults(run=_run_serve)
+    p.set_defaults(run=_run_serve, log_level=logging.INFO)
 
 
 def _add_worker(commands: argparse._SubParsersAction) -> None:
@@ -457,43 +462,44 @@ def _add_worker(commands: argparse._SubParsersAction) -> None:
         description="Claim and render queued jobs (several workers may share one PostgreSQL database).",
     )
     p.add_argument("--id", default=None, help="worker id shown in logs and job leases (default: host-pid)")
-    p.set_defaults(run=_run_worker)
+    p.set_defaults(run=_run_worker, log_level=logging.INFO)
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from engine.service.runner import serve, startup_summary
-    from storage.errors import StorageError
+    from engine.service.runner import serve
 
     settings = Settings.load()
-    try:
-        asyncio.run(
-            serve(
-                settings,
-                host=args.host or settings.host,
-                port=settings.port if args.port is None else args.port,
-                with_worker=not args.no_worker,
-                ready=lambda info: print(startup_summary(info), flush=True),
-            )
+    return _run_service(
+        serve(
+            settings,
+            host=args.host or settings.host,
+            port=settings.port if args.port is None else args.port,
+            with_worker=not args.no_worker,
+            ready=_announce,
         )
-    except StorageError as exc:  # database unreachable or its schema can't be brought up to date
-        print(f"avatarlab: {exc.message}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    return 0
+    )
 
 
 def _run_worker(args: argparse.Namespace) -> int:
+    from engine.service.runner import run_worker
+
+    return _run_service(run_worker(Settings.load(), worker_id=args.id, ready=_announce))
+
+
+def _announce(info: object) -> None:
+    from engine.service.runner import startup_summary
+
+    print(startup_summary(info), flush=True)  # type: ignore[arg-type]
+
+
+def _run_service(main: Coroutine[object, object, None]) -> int:
     import asyncio
 
-    from engine.service.runner import run_worker, startup_summary
     from storage.errors import StorageError
 
-    settings = Settings.load()
     try:
-        announce = lambda info: print(startup_summary(info), flush=True)  # noqa: E731
-        asyncio.run(run_worker(settings, worker_id=args.id, ready=announce))
-    except StorageError as exc:
+        asyncio.run(main)
+    except StorageError as exc:  # database unreachable or its schema can't be brought up to date
         print(f"avatarlab: {exc.message}", file=sys.stderr)
         return EXIT_USER_ERROR
     return 0
