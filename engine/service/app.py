@@ -42,7 +42,7 @@ from engine.service.http import (
 )
 from engine.service.queue import clip_meta, enqueue, finish_queued, job_progress
 from engine.service.ratelimit import RateLimiter
-from engine.service.refs import NO_SUCH_JOB, NO_SUCH_MEDIA, parse_job_id, parse_media_id
+from engine.service.refs import NO_SUCH_JOB, NO_SUCH_MEDIA, ParsedId, parse_job_id, parse_media_id
 from engine.service.specs import AUTO_ENGINE, cache_key, final_kind, render_spec, spec_hash
 from engine.service.views import (
     API_PURPOSES,
@@ -294,13 +294,17 @@ async def _from_cache(s: AsyncSession, job: Job, spec: dict[str, Any], digest: s
 
 
 async def _load_job(request: web.Request, s: AsyncSession, public_id: str) -> Job:
-    parsed = parse_job_id(public_id)
+    return await _owned_job(request, s, parse_job_id(public_id), NO_SUCH_JOB)
+
+
+async def _owned_job(request: web.Request, s: AsyncSession, parsed: ParsedId, not_found: str) -> Job:
+    """The job a job or media id names, if the calling front end created it; 404 otherwise."""
     try:
         job = await jobs.get_job(s, parsed.row_id)
     except NotFoundError as exc:
-        raise NotFound(NO_SUCH_JOB) from exc
+        raise NotFound(not_found) from exc
     if job.payload.get("frontend") != frontend(request) or not parsed.matches(job.payload.get("secret")):
-        raise NotFound(NO_SUCH_JOB)
+        raise NotFound(not_found)
     return job
 
 
@@ -451,12 +455,7 @@ async def get_media(request: web.Request) -> web.StreamResponse:
     ctx = _ctx(request)
     parsed = parse_media_id(request.match_info["id"])
     async with ctx.db.session() as s:
-        try:
-            job = await jobs.get_job(s, parsed.row_id)
-        except NotFoundError as exc:
-            raise NotFound(NO_SUCH_MEDIA) from exc
-        if job.payload.get("frontend") != frontend(request) or not parsed.matches(job.payload.get("secret")):
-            raise NotFound(NO_SUCH_MEDIA)
+        job = await _owned_job(request, s, parsed, NO_SUCH_MEDIA)
         meta = (job.result_meta or {}).get(parsed.kind or "")
         if (
             meta is None
