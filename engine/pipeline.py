@@ -20,7 +20,7 @@ from engine.config import Settings, get_settings
 from engine.errors import ModelMissing
 from engine.face import engine_for as face_engine_for
 from engine.face.base import FaceEngine
-from engine.media.captions import cues_from_words, to_srt, to_vtt
+from engine.media.captions import Cue, cues_from_words, to_srt, to_vtt
 from engine.media.encode import encode_mp4, encode_video_note, encode_voice
 from engine.speech import engine_for as speech_engine_for
 from engine.text import prepare_text
@@ -103,8 +103,10 @@ class Pipeline:
             engine = face_engine_for(fallback)
             return engine, fallback, engine.frame_count(utterance, fallback)
 
-    def voice_clip(self, utterance: Utterance, request: RenderRequest) -> Clip:
-        cues = cues_from_words(utterance.words, utterance.text)
+    def voice_clip(
+        self, utterance: Utterance, request: RenderRequest, *, cues: list[Cue] | None = None
+    ) -> Clip:
+        cues = cues_from_words(utterance.words, utterance.text) if cues is None else cues
         data = encode_voice(utterance.audio, utterance.sample_rate, size_limit_bytes=request.size_limit_bytes)
         return Clip(
             data=data,
@@ -123,13 +125,14 @@ class Pipeline:
         *,
         progress: ProgressCallback | None = None,
         times: StageTimes | None = None,
+        cues: list[Cue] | None = None,
     ) -> Clip:
         face = request.face
         note = request.output is OutputFormat.VIDEO_NOTE
         if note and face.size > VIDEO_NOTE_SIDE:
             face = replace(face, size=VIDEO_NOTE_SIDE)
         engine, face, total = self.face_engine(utterance, face)
-        cues = cues_from_words(utterance.words, utterance.text)
+        cues = cues_from_words(utterance.words, utterance.text) if cues is None else cues
         frames = _progress(_prefetch(_timed(engine.render(utterance, face), "face", times)), total, progress)
         start = time.perf_counter()
         encode = encode_video_note if note else encode_mp4
@@ -171,12 +174,13 @@ class Pipeline:
         if times is not None:
             times.add("speech", time.perf_counter() - start)
         start = time.perf_counter()
-        voice = self.voice_clip(utterance, request)
+        cues = cues_from_words(utterance.words, utterance.text)  # shared by both clips
+        voice = self.voice_clip(utterance, request, cues=cues)
         if times is not None:
             times.add("voice_encode", time.perf_counter() - start)
         yield SpeechReady(utterance, voice)
         if request.output is not OutputFormat.VOICE:
-            yield VideoReady(self.video_clip(utterance, request, progress=progress, times=times))
+            yield VideoReady(self.video_clip(utterance, request, progress=progress, times=times, cues=cues))
 
     def render_final(self, request: RenderRequest, **kwargs: object) -> Clip:
         """The clip the request asked for: the voice clip for voice output, else the video."""
